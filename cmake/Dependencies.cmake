@@ -1,0 +1,51 @@
+# Finds what learner links against. CUDA is optional; everything else is required.
+find_package(OpenMP REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# CPU GEMM: OpenBLAS (measured fastest here, docs/performance.md). Debian ships its cblas.h
+# in a per-variant folder, so we ask pkg-config for the exact flags.
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+add_library(learner::blas ALIAS PkgConfig::OPENBLAS)
+
+find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
+add_library(learner_doctest INTERFACE)
+target_include_directories(learner_doctest SYSTEM INTERFACE ${DOCTEST_INCLUDE_DIR})
+add_library(learner::doctest ALIAS learner_doctest)
+
+find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+add_library(learner_cli11 INTERFACE)
+target_include_directories(learner_cli11 SYSTEM INTERFACE ${CLI11_INCLUDE_DIR})
+add_library(learner::cli11 ALIAS learner_cli11)
+
+set(LEARNER_WITH_CUDA OFF)
+if(LEARNER_CUDA)
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    set(CMAKE_CUDA_ARCHITECTURES ${LEARNER_CUDA_ARCHS})
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    # cuDNN may live in the toolkit (here) or only inside a Python wheel (nvidia.cudnn on the
+    # GPU machines): CUDNN_ROOT, as a CMake or environment variable, is the hint.
+    find_path(CUDNN_INCLUDE_DIR cudnn.h
+      HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include REQUIRED)
+    find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9
+      HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib lib64 REQUIRED)
+    add_library(learner_cudnn INTERFACE)
+    target_include_directories(learner_cudnn SYSTEM INTERFACE ${CUDNN_INCLUDE_DIR})
+    target_link_libraries(learner_cudnn INTERFACE ${CUDNN_LIBRARY})
+    add_library(learner::cudnn ALIAS learner_cudnn)
+    set(LEARNER_WITH_CUDA ON)
+    message(STATUS "learner: CUDA backend ON (${CMAKE_CUDA_COMPILER}, archs ${LEARNER_CUDA_ARCHS}, cuDNN ${CUDNN_LIBRARY})")
+  else()
+    message(STATUS "learner: no CUDA compiler found; building the CPU backend only")
+  endif()
+else()
+  message(STATUS "learner: CUDA backend OFF (LEARNER_CUDA=OFF)")
+endif()
