@@ -1,0 +1,83 @@
+// The standard layers, each a thin Module over one framework op, initialised as PyTorch
+// initialises them and named as PyTorch names their tensors.
+#pragma once
+
+#include "framework/nn/module.h"
+#include "framework/ops/conv.h"
+#include "framework/ops/pool.h"
+#include "framework/random.h"
+
+namespace learner::nn {
+
+struct Conv2dOptions {
+  int kernel = 3;
+  int stride = 1;
+  int padding = 0;
+  int dilation = 1;
+  bool bias = true;
+};
+
+class Conv2d : public Module {
+ public:
+  Conv2d(int in_channels, int out_channels, const Conv2dOptions& options,
+         Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;
+  Tensor weight;  // (out, in, k, k)
+  Tensor bias;    // (out), undefined without bias
+ private:
+  Conv2dParams params_;
+};
+
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(int channels, float eps = 1e-5f, float momentum = 0.1f);
+  Tensor forward(const Tensor& x) override;
+  Tensor weight, bias;                 // (C), ones and zeros
+  Tensor running_mean, running_var;    // (C), zeros and ones
+  Tensor num_batches_tracked;          // i64 scalar, as PyTorch's state_dict has it
+ private:
+  float eps_, momentum_;
+};
+
+class Linear : public Module {
+ public:
+  Linear(int in_features, int out_features, bool bias = true, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;
+  Tensor weight;  // (out, in)
+  Tensor bias;    // (out)
+};
+
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+
+class MaxPool2d : public Module {
+ public:
+  MaxPool2d(int kernel, int stride, int padding = 0);
+  Tensor forward(const Tensor& x) override;
+ private:
+  Pool2dParams params_;
+};
+
+class Dropout : public Module {
+ public:
+  explicit Dropout(float p, Generator& gen = default_generator()) : p_(p), gen_(gen) {}
+  Tensor forward(const Tensor& x) override;
+ private:
+  float p_;
+  Generator& gen_;
+};
+
+// Children named "0", "1", ... applied in order, as torch.nn.Sequential.
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  Sequential& add(std::shared_ptr<Module> module);
+  Tensor forward(const Tensor& x) override;
+  size_t size() const { return layers_.size(); }
+ private:
+  std::vector<std::shared_ptr<Module>> layers_;
+};
+
+}  // namespace learner::nn
