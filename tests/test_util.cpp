@@ -19,7 +19,7 @@ Tensor random_tensor(const Shape& shape, uint64_t seed, float lo, float hi, Devi
 
 void expect_close(const std::vector<float>& actual, const std::vector<float>& reference,
                   double atol, double rtol, const char* what) {
-  REQUIRE_MESSAGE(actual.size() == reference.size(), what, ": sizes differ ", actual.size(),
+  REQUIRE_MESSAGE(actual.size() == reference.size(), std::string(what), ": sizes differ ", actual.size(),
                   " vs ", reference.size());
   int64_t bad = 0, first = -1;
   for (size_t i = 0; i < actual.size(); ++i) {
@@ -31,7 +31,7 @@ void expect_close(const std::vector<float>& actual, const std::vector<float>& re
     }
   }
   if (bad > 0) {
-    FAIL_CHECK(what, ": ", bad, " of ", actual.size(), " elements differ; first at index ", first,
+    FAIL_CHECK(std::string(what), ": ", bad, " of ", actual.size(), " elements differ; first at index ", first,
                ": got ", actual[first], ", expected ", reference[first], " (atol ", atol,
                ", rtol ", rtol, ")");
   }
@@ -39,7 +39,7 @@ void expect_close(const std::vector<float>& actual, const std::vector<float>& re
 
 void expect_close(const Tensor& actual, const Tensor& reference, double atol, double rtol,
                   const char* what) {
-  REQUIRE_MESSAGE(actual.shape() == reference.shape(), what, ": shapes differ ",
+  REQUIRE_MESSAGE(actual.shape() == reference.shape(), std::string(what), ": shapes differ ",
                   shape_str(actual.shape()), " vs ", shape_str(reference.shape()));
   expect_close(actual.to_vector<float>(), reference.to_vector<float>(), atol, rtol, what);
 }
