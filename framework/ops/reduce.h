@@ -1,6 +1,6 @@
-// Differentiable reductions over f32 tensors. Sums run in a fixed order (float
-// accumulation per output, sequential over the reduced elements on the CPU; a fixed tree
-// on CUDA), so results repeat to the bit.
+// Differentiable reductions over f32 tensors. Sums run in a fixed order (double
+// accumulation per output, sequential over the reduced elements on the CPU; float along a
+// fixed tree on CUDA), so results repeat to the bit. mean of zero elements is an error.
 #pragma once
 
 #include "framework/tensor.h"
