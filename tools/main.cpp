@@ -1,0 +1,22 @@
+// The `learner` command: git-style subcommands, each in its own tools/*.cpp file.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"learner: train video networks to see small changes in one patient"};
+  app.require_subcommand(1);
+  learner::tools::add_info_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "learner: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
