@@ -159,12 +159,22 @@ Choice choose_forward(cudnnHandle_t h, const ConvDescriptors& d, float* y, const
   std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(max_count);
   CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x.get(), d.w.get(), d.conv.get(),
                                                      d.y.get(), max_count, &count, perf.data()));
-  if (deterministic()) return pick(perf, count, kMaxWorkspaceBytes, g, Direction::Forward);
-  Tensor ws = workspace(largest_workspace(perf, count), device);
-  CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
-      h, d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y, max_count, &count, perf.data(),
-      ws.raw_data(), ws.nbytes()));
-  return pick(perf, count, ws.nbytes(), g, Direction::Forward);
+  Choice c;
+  if (deterministic()) {
+    c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::Forward);
+  } else {
+    Tensor ws = workspace(largest_workspace(perf, count), device);
+    CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
+        h, d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y, max_count, &count, perf.data(),
+        ws.raw_data(), ws.nbytes()));
+    c = pick(perf, count, ws.nbytes(), g, Direction::Forward);
+  }
+  // The size the call itself will ask for, with the math type it will run with.
+  CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
+  CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
+      h, d.x.get(), d.w.get(), d.conv.get(), d.y.get(),
+      static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), &c.workspace_bytes));
+  return c;
 }
 
 Choice choose_backward_data(cudnnHandle_t h, const ConvDescriptors& d, float* dx, const float* dy,
@@ -174,12 +184,21 @@ Choice choose_backward_data(cudnnHandle_t h, const ConvDescriptors& d, float* dx
   std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(max_count);
   CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
       h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(), max_count, &count, perf.data()));
-  if (deterministic()) return pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardData);
-  Tensor ws = workspace(largest_workspace(perf, count), device);
-  CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
-      h, d.w.get(), w, d.y.get(), dy, d.conv.get(), d.x.get(), dx, max_count, &count, perf.data(),
-      ws.raw_data(), ws.nbytes()));
-  return pick(perf, count, ws.nbytes(), g, Direction::BackwardData);
+  Choice c;
+  if (deterministic()) {
+    c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardData);
+  } else {
+    Tensor ws = workspace(largest_workspace(perf, count), device);
+    CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
+        h, d.w.get(), w, d.y.get(), dy, d.conv.get(), d.x.get(), dx, max_count, &count,
+        perf.data(), ws.raw_data(), ws.nbytes()));
+    c = pick(perf, count, ws.nbytes(), g, Direction::BackwardData);
+  }
+  CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
+  CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+      h, d.w.get(), d.y.get(), d.conv.get(), d.x.get(),
+      static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), &c.workspace_bytes));
+  return c;
 }
 
 Choice choose_backward_filter(cudnnHandle_t h, const ConvDescriptors& d, float* dw,
@@ -190,12 +209,21 @@ Choice choose_backward_filter(cudnnHandle_t h, const ConvDescriptors& d, float* 
   std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(max_count);
   CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
       h, d.x.get(), d.y.get(), d.conv.get(), d.w.get(), max_count, &count, perf.data()));
-  if (deterministic()) return pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardFilter);
-  Tensor ws = workspace(largest_workspace(perf, count), device);
-  CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
-      h, d.x.get(), x, d.y.get(), dy, d.conv.get(), d.w.get(), dw, max_count, &count, perf.data(),
-      ws.raw_data(), ws.nbytes()));
-  return pick(perf, count, ws.nbytes(), g, Direction::BackwardFilter);
+  Choice c;
+  if (deterministic()) {
+    c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardFilter);
+  } else {
+    Tensor ws = workspace(largest_workspace(perf, count), device);
+    CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
+        h, d.x.get(), x, d.y.get(), dy, d.conv.get(), d.w.get(), dw, max_count, &count,
+        perf.data(), ws.raw_data(), ws.nbytes()));
+    c = pick(perf, count, ws.nbytes(), g, Direction::BackwardFilter);
+  }
+  CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
+  CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+      h, d.x.get(), d.y.get(), d.conv.get(), d.w.get(),
+      static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), &c.workspace_bytes));
+  return c;
 }
 
 // The cached choice for `key`, or choose() once. choose() runs outside the lock (Find launches
