@@ -19,9 +19,9 @@ namespace learner {
 
 namespace {
 
-// Bound on the column buffer: 2M floats (8 MB), about what the two cores' L2 caches hold, so
-// the GEMM packs columns that im2col has just written. ResNet-18 layers at 112x112 run in
-// chunks of 4 to 8 frames; 2x larger or smaller budgets measured within noise (bench conv2d_cpu).
+// Bound on the column buffer: 2M floats (8 MB). ResNet-18 layers at 112x112 with 8 frames then
+// run in chunks of 4 to 8 frames; budgets from 4 MB to 32 MB measured within run-to-run noise
+// (bench conv2d_cpu), so the smaller footprint wins.
 constexpr int64_t kColBudget = int64_t{1} << 21;
 
 int64_t images_per_chunk(const Conv2dGeometry& g) {
