@@ -3,10 +3,25 @@ find_package(OpenMP REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 
-# CPU GEMM: OpenBLAS (measured fastest here, docs/performance.md). Debian ships its cblas.h
-# in a per-variant folder, so we ask pkg-config for the exact flags.
-pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
-add_library(learner::blas ALIAS PkgConfig::OPENBLAS)
+# CPU GEMM: OpenBLAS (measured fastest here, docs/performance.md), the OpenMP build: it
+# shares OpenMP's thread pool with our own loops, where the default pthread build competes
+# with spinning OpenMP workers and loses ~3 ms per GEMM. Debian installs it beside the
+# pthread build, so we link it by path; the build-tree RUNPATH then finds it first.
+set(LEARNER_OPENBLAS_OPENMP_DIR /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp)
+find_path(OPENBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
+find_library(OPENBLAS_LIBRARY openblas PATHS ${LEARNER_OPENBLAS_OPENMP_DIR} NO_DEFAULT_PATH)
+add_library(learner_blas INTERFACE)
+if(OPENBLAS_INCLUDE_DIR AND OPENBLAS_LIBRARY)
+  target_include_directories(learner_blas SYSTEM INTERFACE ${OPENBLAS_INCLUDE_DIR})
+  target_link_libraries(learner_blas INTERFACE ${OPENBLAS_LIBRARY})
+  message(STATUS "learner: OpenBLAS (OpenMP build) ${OPENBLAS_LIBRARY}")
+else()
+  pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+  target_link_libraries(learner_blas INTERFACE PkgConfig::OPENBLAS)
+  message(WARNING "learner: OpenMP build of OpenBLAS not found (apt-get install libopenblas-openmp-dev); "
+                  "using the default OpenBLAS, which is slower next to OpenMP loops")
+endif()
+add_library(learner::blas ALIAS learner_blas)
 
 find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
 add_library(learner_doctest INTERFACE)

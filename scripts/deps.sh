@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   doctest-dev          # unit tests
-  libopenblas-dev      # CPU GEMM (measured against BLIS: docs/performance.md)
+  libopenblas-openmp-dev  # CPU GEMM, OpenMP build (measured against BLIS and the pthread build: docs/performance.md)
   libhdf5-dev          # clip store
   libcli11-dev         # command-line parsing
   nlohmann-json3-dev   # JSON configs, metrics and safetensors headers

@@ -1,4 +1,6 @@
 // `learner info`: what this build contains and which devices it can see.
+#include <cblas.h>
+
 #include <cstdio>
 
 #include "framework/device.h"
@@ -15,8 +17,10 @@ void add_info_command(CLI::App& app) {
 #else
     const char* cuda = "off (CPU-only build)";
 #endif
-    std::printf("learner build: CUDA backend %s, CPU GEMM OpenBLAS, deterministic mode %s\n", cuda,
-                deterministic() ? "on" : "off");
+    const int blas_threading = openblas_get_parallel();
+    std::printf("learner build: CUDA backend %s, CPU GEMM OpenBLAS (%s, %d threads), deterministic mode %s\n",
+                cuda, blas_threading == 2 ? "OpenMP" : blas_threading == 1 ? "pthreads" : "sequential",
+                openblas_get_num_threads(), deterministic() ? "on" : "off");
     const int gpus = cuda_device_count();
     std::printf("devices: cpu%s", gpus > 0 ? "" : " (no GPU visible)");
     for (int i = 0; i < gpus; ++i) std::printf(", cuda:%d", i);
