@@ -6,6 +6,7 @@
 #include "framework/ops/conv.h"
 #include "framework/ops/dropout.h"
 #include "framework/ops/elementwise.h"
+#include "framework/ops/learner_ops.h"
 #include "framework/ops/linear.h"
 #include "framework/ops/loss.h"
 #include "framework/ops/pool.h"

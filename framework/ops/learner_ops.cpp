@@ -1,0 +1,210 @@
+// The learner ops: argument checks, NVTX ranges, device dispatch and backward closures.
+// The contrastive loss runs distances, mining, similarity and loss as separate kernels and
+// keeps what its backward needs (d, roles, s and the similarity's aux values).
+#include "framework/ops/learner_ops.h"
+
+#include <cmath>
+
+#include "framework/autograd.h"
+#include "framework/nvtx.h"
+#include "framework/runtime.h"
+#include "kernels/temporal_shift.h"
+
+namespace learner {
+
+namespace {
+
+struct ShiftSizes {
+  int64_t B, T, C, HW, fold;
+};
+
+Tensor shift(const Tensor& in, const ShiftSizes& z, bool forward) {
+  Tensor out = Tensor::empty(in.shape(), DType::F32, in.device());
+  if (in.device().is_cuda()) {
+    if (forward) {
+      LEARNER_CUDA_CALL("temporal_shift",
+                        temporal_shift_forward_cuda(out.data<float>(), in.data<float>(), z.B, z.T,
+                                                    z.C, z.HW, z.fold, stream_for(in.device())));
+    } else {
+      LEARNER_CUDA_CALL("temporal_shift_backward",
+                        temporal_shift_backward_cuda(out.data<float>(), in.data<float>(), z.B, z.T,
+                                                     z.C, z.HW, z.fold, stream_for(in.device())));
+    }
+  } else if (forward) {
+    temporal_shift_forward_cpu(out.data<float>(), in.data<float>(), z.B, z.T, z.C, z.HW, z.fold);
+  } else {
+    temporal_shift_backward_cpu(out.data<float>(), in.data<float>(), z.B, z.T, z.C, z.HW, z.fold);
+  }
+  return out;
+}
+
+// What the similarity forward leaves for its backward.
+struct SimilarityResult {
+  Tensor s, aux, norm;  // (G,B,B), (G,B,B), (G,B)
+};
+
+SimilarityResult similarity_forward(const Tensor& u, int64_t G, int64_t B, int64_t E,
+                                    Similarity kind) {
+  SimilarityResult r{Tensor::empty({G, B, B}, DType::F32, u.device()),
+                     Tensor::empty({G, B, B}, DType::F32, u.device()),
+                     Tensor::empty({G, B}, DType::F32, u.device())};
+  if (u.device().is_cuda()) {
+    LEARNER_CUDA_CALL("pairwise_similarity",
+                      pairwise_similarity_forward_cuda(r.s.data<float>(), r.aux.data<float>(),
+                                                       r.norm.data<float>(), u.data<float>(), G, B,
+                                                       E, kind, stream_for(u.device())));
+  } else {
+    pairwise_similarity_forward_cpu(r.s.data<float>(), r.aux.data<float>(), r.norm.data<float>(),
+                                    u.data<float>(), G, B, E, kind);
+  }
+  return r;
+}
+
+// du with u's shape, from ds (G,B,B).
+Tensor similarity_backward(const Tensor& ds, const SimilarityResult& r, const Tensor& u, int64_t G,
+                           int64_t B, int64_t E, Similarity kind) {
+  LEARNER_NVTX_RANGE("pairwise_similarity_backward");
+  Tensor du = Tensor::empty(u.shape(), DType::F32, u.device());
+  if (u.device().is_cuda()) {
+    Tensor workspace = Tensor::empty({pairwise_similarity_backward_workspace_floats(G, B)},
+                                     DType::F32, u.device());
+    LEARNER_CUDA_CALL("pairwise_similarity_backward",
+                      pairwise_similarity_backward_cuda(
+                          du.data<float>(), workspace.data<float>(), ds.data<float>(),
+                          r.s.data<float>(), r.aux.data<float>(), r.norm.data<float>(),
+                          u.data<float>(), G, B, E, kind, stream_for(u.device())));
+  } else {
+    pairwise_similarity_backward_cpu(du.data<float>(), ds.data<float>(), r.s.data<float>(),
+                                     r.aux.data<float>(), r.norm.data<float>(), u.data<float>(), G,
+                                     B, E, kind);
+  }
+  return du;
+}
+
+Tensor distances(const Tensor& y, int64_t G, int64_t B) {
+  Tensor d = Tensor::empty({G, B, B}, DType::F32, y.device());
+  if (y.device().is_cuda()) {
+    LEARNER_CUDA_CALL(
+        "pairwise_score_distance",
+        pairwise_abs_diff_cuda(d.data<float>(), y.data<float>(), G, B, stream_for(y.device())));
+  } else {
+    pairwise_abs_diff_cpu(d.data<float>(), y.data<float>(), G, B);
+  }
+  return d;
+}
+
+Tensor roles_of(const Tensor& d, int64_t G, int64_t B) {
+  Tensor roles = Tensor::empty({G, B, B}, DType::U8, d.device());
+  if (d.device().is_cuda()) {
+    LEARNER_CUDA_CALL("mine_pos_neg", mine_pos_neg_cuda(roles.data<uint8_t>(), d.data<float>(), G,
+                                                        B, stream_for(d.device())));
+  } else {
+    mine_pos_neg_cpu(roles.data<uint8_t>(), d.data<float>(), G, B);
+  }
+  return roles;
+}
+
+}  // namespace
+
+Tensor temporal_shift(const Tensor& x, int64_t T, int64_t fold_div) {
+  LEARNER_NVTX_RANGE("temporal_shift");
+  check_dtype(x, DType::F32, "temporal_shift", "x");
+  check_rank(x, 4, "temporal_shift", "x");
+  LEARNER_CHECK(T >= 1 && x.size(0) % T == 0, "temporal_shift: x ", x.describe(),
+                " must be (B*T, C, H, W) with T = ", T, " frames per clip");
+  LEARNER_CHECK(fold_div >= 2,
+                "temporal_shift: fold_div must be >= 2 (two groups of C / fold_div "
+                "channels shift), got ",
+                fold_div);
+  const ShiftSizes z{x.size(0) / T, T, x.size(1), x.size(2) * x.size(3), x.size(1) / fold_div};
+  Tensor out = shift(x, z, /*forward=*/true);
+  return record(out, "temporal_shift", {x}, [z](const Tensor& g, const NeedsGrad&) {
+    LEARNER_NVTX_RANGE("temporal_shift_backward");
+    return std::vector<Tensor>{shift(g, z, /*forward=*/false)};
+  });
+}
+
+Tensor pairwise_score_distance(const Tensor& y, int64_t G) {
+  LEARNER_NVTX_RANGE("pairwise_score_distance");
+  check_dtype(y, DType::F32, "pairwise_score_distance", "y");
+  const bool flat = y.dim() == 1 && G >= 1 && y.size(0) % G == 0;
+  const bool grouped = y.dim() == 2 && y.size(0) == G;
+  LEARNER_CHECK(flat || grouped, "pairwise_score_distance: y ", y.describe(),
+                " must be (G*B) or (G, B) with G = ", G);
+  return record_non_differentiable(distances(y, G, y.numel() / G), "pairwise_score_distance", {y});
+}
+
+Tensor mine_pos_neg(const Tensor& d) {
+  LEARNER_NVTX_RANGE("mine_pos_neg");
+  check_dtype(d, DType::F32, "mine_pos_neg", "d");
+  check_rank(d, 3, "mine_pos_neg", "d");
+  LEARNER_CHECK(d.size(1) == d.size(2), "mine_pos_neg: d ", d.describe(), " must be (G, B, B)");
+  return record_non_differentiable(roles_of(d, d.size(0), d.size(1)), "mine_pos_neg", {d});
+}
+
+Tensor pairwise_similarity(const Tensor& u, Similarity kind) {
+  LEARNER_NVTX_RANGE("pairwise_similarity");
+  check_dtype(u, DType::F32, "pairwise_similarity", "u");
+  LEARNER_CHECK(u.dim() == 2 || u.dim() == 3, "pairwise_similarity: u ", u.describe(),
+                " must be (B, E) or (G, B, E)");
+  const int64_t G = u.dim() == 3 ? u.size(0) : 1, B = u.size(-2), E = u.size(-1);
+  SimilarityResult r = similarity_forward(u, G, B, E, kind);
+  const Shape shape = u.dim() == 3 ? Shape{G, B, B} : Shape{B, B};
+  Tensor out = r.s.view_as_shape(shape);
+  if (!needs_graph({u})) return out;
+  const Tensor u_saved = u.detach();
+  return record(out, "pairwise_similarity", {u},
+                [r, u_saved, G, B, E, kind](const Tensor& g, const NeedsGrad&) {
+                  return std::vector<Tensor>{similarity_backward(g, r, u_saved, G, B, E, kind)};
+                });
+}
+
+Tensor contrastive_loss(const Tensor& u, const Tensor& y, ContrastiveKind kind,
+                        Similarity similarity, float eps_w) {
+  LEARNER_NVTX_RANGE("contrastive_loss");
+  const char* op = "contrastive_loss";
+  check_dtype(u, DType::F32, op, "u");
+  check_dtype(y, DType::F32, op, "y");
+  check_rank(u, 2, op, "u");
+  check_rank(y, 1, op, "y");
+  check_same_device(u, y, op);
+  const int64_t B = u.size(0), E = u.size(1);
+  LEARNER_CHECK(y.size(0) == B, op, ": u ", u.describe(), " and y ", y.describe(),
+                " must hold the same batch");
+  LEARNER_CHECK(B >= 2, op, ": needs a batch of at least 2 samples, got ", B);
+  LEARNER_CHECK(kind == ContrastiveKind::CL || (std::isfinite(eps_w) && eps_w > 0.f), op,
+                ": wCL needs eps_w > 0, got ", eps_w);
+  const Device device = u.device();
+  Tensor d = distances(y, 1, B);
+  Tensor roles = roles_of(d, 1, B);
+  SimilarityResult r = similarity_forward(u, 1, B, E, similarity);
+  Tensor loss = Tensor::empty({}, DType::F32, device);
+  Tensor terms = Tensor::empty({B}, DType::F32, device);
+  if (device.is_cuda()) {
+    LEARNER_CUDA_CALL(
+        op, contrastive_loss_forward_cuda(loss.data<float>(), terms.data<float>(),
+                                          r.s.data<float>(), d.data<float>(), roles.data<uint8_t>(),
+                                          1, B, kind, eps_w, stream_for(device)));
+  } else {
+    contrastive_loss_forward_cpu(loss.data<float>(), terms.data<float>(), r.s.data<float>(),
+                                 d.data<float>(), roles.data<uint8_t>(), 1, B, kind, eps_w);
+  }
+  if (!needs_graph({u})) return loss;
+  const Tensor u_saved = u.detach();
+  return record(loss, op, {u}, [=](const Tensor& g, const NeedsGrad&) {
+    LEARNER_NVTX_RANGE("contrastive_loss_backward");
+    Tensor ds = Tensor::empty({1, B, B}, DType::F32, g.device());
+    if (g.device().is_cuda()) {
+      LEARNER_CUDA_CALL("contrastive_loss_backward",
+                        contrastive_loss_backward_cuda(
+                            ds.data<float>(), g.data<float>(), r.s.data<float>(), d.data<float>(),
+                            roles.data<uint8_t>(), 1, B, kind, eps_w, stream_for(g.device())));
+    } else {
+      contrastive_loss_backward_cpu(ds.data<float>(), g.data<float>(), r.s.data<float>(),
+                                    d.data<float>(), roles.data<uint8_t>(), 1, B, kind, eps_w);
+    }
+    return std::vector<Tensor>{similarity_backward(ds, r, u_saved, 1, B, E, similarity)};
+  });
+}
+
+}  // namespace learner

@@ -1,0 +1,165 @@
+// Pairwise score distances and embedding similarities: CPU against float64 loops written from
+// SPEC.md section 6, gradients, the clamp region, errors, and CUDA against the CPU.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "framework/autograd.h"
+#include "framework/ops/learner_ops.h"
+#include "framework/runtime.h"
+#include "kernels/pairwise.h"
+#include "tests/test_util.h"
+
+using namespace learner;
+
+namespace {
+
+// s_ij of SPEC.md section 6 in float64, for one group.
+std::vector<double> similarity_spec(const std::vector<float>& u, int64_t B, int64_t E,
+                                    Similarity kind) {
+  std::vector<double> s(B * B);
+  for (int64_t i = 0; i < B; ++i) {
+    for (int64_t j = 0; j < B; ++j) {
+      double dot = 0, ni = 0, nj = 0, sq = 0;
+      for (int64_t e = 0; e < E; ++e) {
+        const double a = u[i * E + e], b = u[j * E + e];
+        dot += a * b;
+        ni += a * a;
+        nj += b * b;
+        sq += (a - b) * (a - b);
+      }
+      if (kind == Similarity::Cos) {
+        const double c = dot / (std::max(std::sqrt(ni), 1e-8) * std::max(std::sqrt(nj), 1e-8));
+        s[i * B + j] = std::min(std::max((1 + c) / 2, 1e-4), 1.0);
+      } else {
+        s[i * B + j] = 1 / (1 + std::sqrt(sq + 1e-12));
+      }
+    }
+  }
+  return s;
+}
+
+std::vector<float> to_float(const std::vector<double>& v) {
+  return std::vector<float>(v.begin(), v.end());
+}
+
+std::vector<float> group(const std::vector<float>& v, int64_t g, int64_t size) {
+  return std::vector<float>(v.begin() + g * size, v.begin() + (g + 1) * size);
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) m = std::max(m, std::fabs(double(x)));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("pairwise_score_distance matches |y_i - y_j|") {
+  for (int64_t B : {2, 3, 8, 64, 257}) {
+    const int64_t G = B < 100 ? 3 : 1;
+    Tensor y = test::random_tensor({G * B}, 200 + B, 0.f, 1.f);
+    const std::vector<float> yv = y.to_vector();
+    std::vector<double> ref(G * B * B);
+    for (int64_t g = 0; g < G; ++g)
+      for (int64_t i = 0; i < B; ++i)
+        for (int64_t j = 0; j < B; ++j)
+          ref[(g * B + i) * B + j] = std::fabs(double(yv[g * B + i]) - double(yv[g * B + j]));
+    Tensor d = pairwise_score_distance(y, G);
+    CHECK(d.shape() == Shape{G, B, B});
+    test::expect_close(d.to_vector(), to_float(ref), 1e-7, 0, "distance");
+    test::expect_close(pairwise_score_distance(y.view_as_shape({G, B}), G), d, 0, 0,
+                       "(G, B) input");
+  }
+  CHECK_THROWS_WITH_AS(pairwise_score_distance(test::random_tensor({7}, 1), 2),
+                       doctest::Contains("must be (G*B) or (G, B) with G = 2"), Error);
+}
+
+TEST_CASE("pairwise_similarity matches the spec") {
+  for (Similarity kind : {Similarity::Cos, Similarity::L2}) {
+    for (int64_t B : {2, 3, 8, 64, 257}) {
+      const int64_t G = B < 100 ? 2 : 1, E = B < 100 ? 7 : 3;
+      std::vector<float> u = test::random_tensor({G, B, E}, 300 + B).to_vector();
+      // Close pairs (l2 precision), an antipodal pair (cos clamp) and a norm below the floor.
+      for (int64_t e = 0; e < E; ++e) {
+        u[1 * E + e] = u[e] + 1e-3f * float(e % 3);
+        if (B > 2) u[2 * E + e] = -u[e];
+        if (B > 3) u[3 * E + e] = 1e-10f * u[e];
+      }
+      Tensor s = pairwise_similarity(Tensor::from_vector(u, {G, B, E}), kind);
+      REQUIRE(s.shape() == Shape{G, B, B});
+      for (int64_t g = 0; g < G; ++g) {
+        const std::vector<double> ref = similarity_spec(group(u, g, B * E), B, E, kind);
+        test::expect_close(group(s.to_vector(), g, B * B), to_float(ref), 2e-6, 1e-5,
+                           kind == Similarity::Cos ? "cos similarity" : "l2 similarity");
+      }
+      if (kind == Similarity::Cos && B > 2) CHECK(s.to_vector()[2] == kCosClampLow);
+    }
+  }
+  CHECK_THROWS_WITH_AS(pairwise_similarity(test::random_tensor({5}, 1), Similarity::Cos),
+                       doctest::Contains("must be (B, E) or (G, B, E)"), Error);
+}
+
+TEST_CASE("pairwise_similarity gradients match finite differences") {
+  for (Similarity kind : {Similarity::Cos, Similarity::L2}) {
+    Tensor u = test::random_tensor({2, 5, 4}, 41).set_requires_grad(true);
+    test::check_gradients(
+        [kind](const std::vector<Tensor>& in) { return pairwise_similarity(in[0], kind); }, {u});
+    Tensor u2 = test::random_tensor({6, 3}, 42).set_requires_grad(true);
+    test::check_gradients(
+        [kind](const std::vector<Tensor>& in) { return pairwise_similarity(in[0], kind); }, {u2});
+  }
+}
+
+TEST_CASE("cos similarity: zero gradient where the clamp binds") {
+  const int64_t B = 3, E = 5;
+  std::vector<float> u = test::random_tensor({B, E}, 51).to_vector();
+  for (int64_t e = 0; e < E; ++e) u[E + e] = -u[e];  // c_01 = -1: (1 + c)/2 < 1e-4
+  Tensor x = Tensor::from_vector(u, {B, E}).set_requires_grad(true);
+  Tensor s = pairwise_similarity(x, Similarity::Cos);
+  CHECK(s.to_vector()[1] == kCosClampLow);
+  std::vector<float> w(B * B, 0.f);
+  w[0 * B + 1] = 1.f;
+  w[1 * B + 0] = -2.f;
+  s.backward(Tensor::from_vector(w, {B, B}));
+  CHECK(max_abs(x.grad().to_vector()) == 0.0);
+  // A pair away from the clamp does get a gradient.
+  x.zero_grad();
+  std::fill(w.begin(), w.end(), 0.f);
+  w[0 * B + 2] = 1.f;
+  pairwise_similarity(x, Similarity::Cos).backward(Tensor::from_vector(w, {B, B}));
+  CHECK(max_abs(x.grad().to_vector()) > 0.0);
+}
+
+TEST_CASE("pairwise CUDA matches CPU [cuda]") {
+  REQUIRE_GPU_OR_SKIP();
+  const Device gpu = Device::cuda(0);
+  struct Case {
+    int64_t G, B, E;
+  };
+  for (const Case& k : {Case{3, 2, 5}, Case{2, 3, 1}, Case{3, 67, 33}, Case{1, 257, 130},
+                        Case{1, 1024, 512}, Case{1, 300, 2048}}) {
+    Tensor y = test::random_tensor({k.G * k.B}, 60 + k.B, 0.f, 1.f);
+    test::expect_close(pairwise_score_distance(y.to(gpu), k.G), pairwise_score_distance(y, k.G), 0,
+                       0, "distance CUDA");
+    for (Similarity kind : {Similarity::Cos, Similarity::L2}) {
+      Tensor u = test::random_tensor({k.G, k.B, k.E}, 70 + k.B);
+      Tensor w = test::random_tensor({k.G, k.B, k.B}, 71 + k.B);
+      Tensor cu = u.clone().set_requires_grad(true);
+      Tensor gu = u.to(gpu).set_requires_grad(true);
+      Tensor cs = pairwise_similarity(cu, kind), gs = pairwise_similarity(gu, kind);
+      test::expect_close(gs, cs, 1e-5, 1e-5, "similarity CUDA");
+      cs.backward(w);
+      gs.backward(w.to(gpu));
+      const std::vector<float> ref = cu.grad().to_vector();
+      test::expect_close(gu.grad().to_vector(), ref, 1e-4 * max_abs(ref), 1e-3,
+                         "similarity backward CUDA");
+      // Deterministic: a second run repeats to the bit.
+      Tensor gu2 = u.to(gpu).set_requires_grad(true);
+      Tensor gs2 = pairwise_similarity(gu2, kind);
+      gs2.backward(w.to(gpu));
+      CHECK(test::bit_equal(gs2, gs));
+      CHECK(test::bit_equal(gu2.grad(), gu.grad()));
+    }
+  }
+}
