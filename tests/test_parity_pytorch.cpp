@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "framework/nn/state_dict.h"
@@ -146,4 +147,25 @@ TEST_CASE("TSM-ResNet18 + head match PyTorch on the CPU") { run_parity(Device::c
 TEST_CASE("TSM-ResNet18 + head match PyTorch on CUDA [cuda]") {
   REQUIRE_GPU_OR_SKIP();
   run_parity(Device::cuda(0));
+}
+
+TEST_CASE("a checkpoint we write loads into PyTorch with load_state_dict(strict=True)") {
+  const std::string path = std::string(LEARNER_BUILD_DIR) + "/parity_export.safetensors";
+  Generator gen(99);
+  models::EncoderOptions options;
+  options.frames = kFrames;
+  models::PretrainModel model(options, gen);
+  write_safetensors(path, nn::state_dict(model), {{"format", "pt"}});
+  const std::string cmd = "cd " + std::string(LEARNER_SOURCE_DIR) +
+                          "/tests/parity && /usr/bin/python3 load_in_pytorch.py " + path;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char line[128] = {0};
+  const bool got = std::fgets(line, sizeof line, pipe) != nullptr;
+  REQUIRE_MESSAGE(::pclose(pipe) == 0, "PyTorch refused the checkpoint: ", cmd);
+  REQUIRE(got);
+  double ours = 0;
+  for (float w : model.encoder->layer2->named_parameters()[0].second->to_vector()) ours += w;
+  CHECK(std::stod(line) == doctest::Approx(ours).epsilon(1e-6));
+  std::remove(path.c_str());
 }
