@@ -13,7 +13,11 @@ void save_module(const std::string& path, nn::Module& module,
 }
 
 void load_module(const std::string& path, nn::Module& module) {
-  nn::load_state_dict(module, read_safetensors(path), "", path);
+  // A training checkpoint also holds optimizer.* state: the model part is the rest.
+  SafetensorsFile model_part;
+  for (auto& [name, t] : read_safetensors(path).tensors)
+    if (name.rfind("optimizer.", 0) != 0) model_part.tensors.emplace_back(name, t);
+  nn::load_state_dict(module, model_part, "", path);
 }
 
 void init_encoder(const std::string& path, VideoEncoder& encoder) {

@@ -14,8 +14,9 @@ namespace learner::models {
 void save_module(const std::string& path, nn::Module& module,
                  const std::map<std::string, std::string>& metadata = {});
 
-// Loads a file written by save_module (or PyTorch with the same names) into `module`;
-// every missing, unexpected or mis-shaped tensor is reported by name.
+// Loads a file written by save_module (or PyTorch with the same names, or a training
+// checkpoint, whose optimizer.* tensors are skipped) into `module`; every missing,
+// unexpected or mis-shaped tensor is reported by name.
 void load_module(const std::string& path, nn::Module& module);
 
 // Initialises an encoder from either our checkpoint (names under "encoder.") or a

@@ -110,6 +110,11 @@ void Sgd::step() {
   }
 }
 
+void Sgd::set_steps_taken(int64_t steps) {
+  steps_ = steps;
+  for (size_t i = 0; i < has_momentum_.size(); ++i) has_momentum_[i] = steps > 0 && momentum_[i].defined();
+}
+
 std::vector<std::pair<std::string, Tensor*>> Sgd::state() {
   std::vector<std::pair<std::string, Tensor*>> out;
   for (size_t i = 0; i < params_.size(); ++i)

@@ -23,7 +23,8 @@ class Optimizer {
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }
   int64_t steps_taken() const { return steps_; }
-  void set_steps_taken(int64_t steps) { steps_ = steps; }
+  // Restoring a checkpoint: the optimizer continues as if it had taken `steps` steps.
+  virtual void set_steps_taken(int64_t steps) { steps_ = steps; }
 
   // Per-parameter state, named "<index>.<field>" (e.g. "3.exp_avg"), for checkpoints.
   virtual std::vector<std::pair<std::string, Tensor*>> state() = 0;
@@ -64,6 +65,7 @@ class Sgd : public Optimizer {
   Sgd(std::vector<Tensor*> params, const SgdOptions& options = SgdOptions());
   void step() override;
   std::vector<std::pair<std::string, Tensor*>> state() override;
+  void set_steps_taken(int64_t steps) override;  // restored buffers are no longer "first"
 
  private:
   SgdOptions options_;

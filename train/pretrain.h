@@ -1,0 +1,49 @@
+// Stage 1 (paper Algorithm 1, SPEC sections 6-7): pre-train the video encoder and the
+// regression head with MSE (+ lambda * CL or wCL) over the training split, validating
+// every epoch, keeping the last and best checkpoints, resumable to the same bits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "framework/ops/learner_ops.h"
+#include "models/video_encoder.h"
+
+namespace learner::train {
+
+enum class LossKind { MSE, MSE_CL, MSE_WCL };  // --loss mse | cl | wcl
+enum class OptimizerKind { Adam, SGD };
+
+struct PretrainOptions {
+  std::string data;          // clip store (.h5)
+  std::string out;           // run folder
+  std::string config_json;   // the resolved configuration, written to the run folder
+  bool resume = false;
+  LossKind loss = LossKind::MSE_WCL;
+  Similarity similarity = Similarity::Cos;
+  float lambda = 1.f;
+  float eps_w = 0.05f;
+  models::Backbone backbone = models::Backbone::TSM;
+  int frames = 8;
+  int batch = 8;
+  int epochs = 100;
+  int64_t max_steps = 0;     // > 0: stop after this many optimizer steps (and save)
+  float lr = 1e-3f;
+  int warmup_steps = 0;
+  OptimizerKind optimizer = OptimizerKind::Adam;
+  float momentum = 0.f;
+  float weight_decay = 0.f;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  std::string init;          // torchvision or learner checkpoint for the encoder
+  bool shuffle = true;
+  bool augment = true;
+  bool center_sampling = false;  // evaluation sampling for training batches (verification)
+  int workers = 2;
+  bool validate = true;
+};
+
+// Runs the whole stage; returns the process exit code (0, or 128+signal after a clean stop).
+int run_pretrain(const PretrainOptions& options);
+
+}  // namespace learner::train
