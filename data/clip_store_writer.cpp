@@ -67,6 +67,7 @@ ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout&
   h5::Space space(H5_CHECK(H5Screate_simple(4, dims, max_dims)));
   h5::PropList create(H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
   H5_CHECK(H5Pset_chunk(create.get(), 4, chunk));
+  H5_CHECK(H5Pset_obj_track_times(create.get(), 0));  // equal content, equal bytes
   if (layout.compression == Compression::Deflate) {
     H5_CHECK(H5Pset_deflate(create.get(), static_cast<unsigned>(layout.deflate_level)));
   }
@@ -106,7 +107,9 @@ void ClipStoreWriter::append(const ScanRecord& record, const uint8_t* frames) {
 void ClipStoreWriter::commit() {
   LEARNER_CHECK(!committed_, "clip store: commit called twice");
   h5::quiet_errors();
-  h5::Group group(H5_CHECK(H5Gcreate2(file_.get(), "scans", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  h5::PropList group_create(H5_CHECK(H5Pcreate(H5P_GROUP_CREATE)));
+  H5_CHECK(H5Pset_obj_track_times(group_create.get(), 0));
+  h5::Group group(H5_CHECK(H5Gcreate2(file_.get(), "scans", H5P_DEFAULT, group_create.get(), H5P_DEFAULT)));
   const hid_t g = group.get();
   std::vector<std::string> patient, scan, date, source, modality;
   std::vector<int32_t> order;
