@@ -3,6 +3,7 @@
 #include "data/clip_store_writer.h"
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -99,6 +100,49 @@ void ClipStoreWriter::append(const ScanRecord& record, const uint8_t* frames) {
   H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, count, nullptr));
   h5::Space mem_space(H5_CHECK(H5Screate_simple(4, count, nullptr)));
   H5_CHECK(H5Dwrite(frames_.get(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), H5P_DEFAULT, frames));
+  scans_.push_back(record);
+  offsets_.push_back(total_frames_);
+  total_frames_ += record.frames;
+}
+
+bool ClipStoreWriter::can_encode(const ClipStoreLayout& layout) {
+  return layout.compression == Compression::Deflate && layout.chunk_frames == 1;
+}
+
+EncodedFrames ClipStoreWriter::encode(const ClipStoreLayout& layout, const uint8_t* frames, int64_t count) {
+  LEARNER_CHECK(can_encode(layout), "clip store: encode needs deflate with chunks of one frame");
+  const size_t frame_bytes = static_cast<size_t>(layout.channels) * static_cast<size_t>(layout.height) *
+                             static_cast<size_t>(layout.width);
+  EncodedFrames out;
+  out.frames = count;
+  out.chunks.resize(static_cast<size_t>(count));
+  for (size_t f = 0; f < out.chunks.size(); ++f) {
+    uLongf size = compressBound(static_cast<uLong>(frame_bytes));
+    out.chunks[f].resize(size);
+    // HDF5's deflate filter is compress2() at the dataset's level: same bytes either way.
+    const int rc = compress2(out.chunks[f].data(), &size, frames + f * frame_bytes, static_cast<uLong>(frame_bytes),
+                             layout.deflate_level);
+    LEARNER_CHECK(rc == Z_OK, "clip store: zlib compress2 failed with code ", rc);
+    out.chunks[f].resize(size);
+  }
+  return out;
+}
+
+void ClipStoreWriter::append_encoded(const ScanRecord& record, const EncodedFrames& encoded) {
+  LEARNER_CHECK(!committed_, "clip store: append after commit");
+  LEARNER_CHECK(can_encode(layout_), "clip store: append_encoded needs deflate with chunks of one frame");
+  LEARNER_CHECK(record.frames > 0 && record.frames == encoded.frames, "clip store: scan '", record.scan_id,
+                "' has ", record.frames, " frames but ", encoded.frames, " encoded");
+  h5::quiet_errors();
+  const hsize_t start = static_cast<hsize_t>(total_frames_);
+  const hsize_t new_dims[4] = {start + static_cast<hsize_t>(record.frames), static_cast<hsize_t>(layout_.channels),
+                               static_cast<hsize_t>(layout_.height), static_cast<hsize_t>(layout_.width)};
+  H5_CHECK(H5Dset_extent(frames_.get(), new_dims));
+  for (size_t f = 0; f < encoded.chunks.size(); ++f) {
+    const hsize_t offset[4] = {start + f, 0, 0, 0};
+    const std::vector<uint8_t>& chunk = encoded.chunks[f];
+    H5_CHECK(H5Dwrite_chunk(frames_.get(), H5P_DEFAULT, /*filters=*/0, offset, chunk.size(), chunk.data()));
+  }
   scans_.push_back(record);
   offsets_.push_back(total_frames_);
   total_frames_ += record.frames;

@@ -16,15 +16,18 @@ namespace {
 
 struct Slot {
   bool ready = false;
-  std::optional<DecodedClip> clip;
+  std::optional<DecodedClip> clip;     // pixels dropped once encoded
+  std::optional<EncodedFrames> encoded;
   std::string error;
 };
 
 // Owns the decode threads; stops and joins them on every exit path.
 class DecodePool {
  public:
-  DecodePool(const std::vector<ManifestRow>& rows, const DecodeOptions& decode, int workers)
-      : rows_(rows), decode_(decode), slots_(rows.size()), ahead_(static_cast<size_t>(2 * workers + 2)) {
+  // With `encode`, workers also compress the frames for direct chunk writes.
+  DecodePool(const std::vector<ManifestRow>& rows, const DecodeOptions& decode, const ClipStoreLayout* encode,
+             int workers)
+      : rows_(rows), decode_(decode), encode_(encode), slots_(rows.size()), ahead_(static_cast<size_t>(2 * workers + 2)) {
     for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
   }
   ~DecodePool() {
@@ -65,6 +68,10 @@ class DecodePool {
       try {
         const ManifestRow& row = rows_[i];
         slot.clip = decode_source(row.resolved_path, decode_, row.record.pixel_spacing);
+        if (encode_ != nullptr) {
+          slot.encoded = ClipStoreWriter::encode(*encode_, slot.clip->pixels.data(), slot.clip->frames);
+          slot.clip->pixels = {};
+        }
       } catch (const std::exception& e) {
         slot.error = e.what();
       }
@@ -78,6 +85,7 @@ class DecodePool {
 
   const std::vector<ManifestRow>& rows_;
   DecodeOptions decode_;
+  const ClipStoreLayout* encode_;
   std::vector<Slot> slots_;
   size_t ahead_;
   size_t next_ = 0, taken_ = 0;
@@ -116,7 +124,7 @@ PackResult pack_clips(const PackOptions& options, const PackProgress& progress) 
 
   const int workers = options.workers > 0 ? options.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   result.workers = workers;
-  DecodePool pool(manifest.rows, options.decode, workers);
+  DecodePool pool(manifest.rows, options.decode, ClipStoreWriter::can_encode(layout) ? &layout : nullptr, workers);
   const size_t total = manifest.rows.size();
   for (size_t i = 0; i < total; ++i) {
     const ManifestRow& row = manifest.rows[i];
@@ -131,7 +139,8 @@ PackResult pack_clips(const PackOptions& options, const PackProgress& progress) 
       if (record.fps <= 0.f) record.fps = slot.clip->fps;
       record.pixel_spacing = slot.clip->pixel_spacing;
       record.split = split.at(record.patient_id);
-      writer.append(record, slot.clip->pixels.data());
+      if (slot.encoded) writer.append_encoded(record, *slot.encoded);
+      else writer.append(record, slot.clip->pixels.data());
       result.scans.push_back(record);
       result.frames += record.frames;
     }
