@@ -1,6 +1,10 @@
 // `learner pack`: imaging files listed in a manifest CSV -> one HDF5 clip store
 // (docs/format.md), decoded in parallel, with a progress bar and a summary at the end.
+#include <unistd.h>
+
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -114,8 +118,26 @@ data::PackOptions to_options(const PackFlags& f) {
   return o;
 }
 
+// Ctrl-C or a kill during packing: remove the writer's temporary file (its name is
+// OUT.tmp.<pid>, see ClipStoreWriter) so that no partial output remains.
+char g_temporary_path[4096];
+
+extern "C" void remove_temporary_and_exit(int signal_number) {
+  ::unlink(g_temporary_path);
+  ::_exit(128 + signal_number);
+}
+
+void remove_temporary_on_signals(const std::string& out) {
+  const std::string tmp = out + ".tmp." + std::to_string(::getpid());
+  std::strncpy(g_temporary_path, tmp.c_str(), sizeof(g_temporary_path) - 1);
+  struct sigaction action = {};
+  action.sa_handler = remove_temporary_and_exit;
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
+}
+
 void run_pack(const PackFlags& flags) {
   const data::PackOptions options = to_options(flags);
+  remove_temporary_on_signals(options.out);
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Progress> bar;
   const data::PackResult result = data::pack_clips(options, [&](size_t done, size_t total, int64_t frames) {
