@@ -10,6 +10,10 @@
 
 namespace learner::data {
 
+// The root attributes `format` and `format_version` of every clip store.
+inline constexpr const char* kClipStoreFormat = "learner-clips";
+inline constexpr int kClipStoreVersion = 1;
+
 enum class Split { Train, Val, Test };
 const char* split_name(Split split);  // "train", "val", "test"
 
@@ -50,6 +54,10 @@ class ClipStoreReader {
   int channels() const;  // C, 1 or 3
   int height() const;    // H
   int width() const;     // W
+
+  // Where scan `scan` starts in the (N, C, H, W) 'frames' dataset, and N: for integrity checks.
+  int64_t frame_offset(size_t scan) const;
+  int64_t total_frames() const;
 
   // Reads frames `frame_indices` (each in [0, frames)) of scan `scan` into `out`, laid out
   // as (frame_indices.size(), C, H, W) uint8. Thread-safe (HDF5 serialises internally).

@@ -7,7 +7,10 @@ packages=(
   cmake g++ make pkg-config
   doctest-dev          # unit tests
   libopenblas-openmp-dev  # CPU GEMM, OpenMP build (measured against BLIS and the pthread build: docs/performance.md)
-  libhdf5-dev          # clip store
+  libhdf5-dev zlib1g-dev  # clip store (zlib: frames compressed on the decode threads)
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev  # pack: images, video (FFmpeg), resize
+  libgdcm-dev          # pack: DICOM (also pulled in by OpenCV's imgcodecs)
+  libnifti2-dev        # pack: NIfTI-1/2 volumes (.nii, .nii.gz)
   libcli11-dev         # command-line parsing
   nlohmann-json3-dev   # JSON configs, metrics and safetensors headers
   openmpi-bin libopenmpi-dev  # process launch and CPU collectives (multi-rank training)

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   learner::tools::add_info_command(app);
   learner::tools::add_demo_command(app);
+  learner::tools::add_pack_command(app);
+  learner::tools::add_inspect_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
