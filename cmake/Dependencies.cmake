@@ -8,6 +8,26 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 add_library(learner::blas ALIAS PkgConfig::OPENBLAS)
 
+# Clip store: the HDF5 C API (Debian's serial, thread-safe build).
+pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5)
+add_library(learner::hdf5 ALIAS PkgConfig::HDF5)
+
+# `learner pack` sources. Debian's per-module OpenCV, GDCM and NIfTI packages ship no usable
+# CMake config (OpenCV's lives in the full libopencv-dev; GDCM's and NIfTI's name tools that
+# are not installed), so we find headers and libraries directly.
+find_path(OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+find_path(GDCM_INCLUDE_DIR gdcmImageReader.h PATH_SUFFIXES gdcm-3.0 REQUIRED)
+find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
+add_library(learner_imaging INTERFACE)
+target_include_directories(learner_imaging SYSTEM INTERFACE
+  ${OPENCV_INCLUDE_DIR} ${GDCM_INCLUDE_DIR} ${NIFTI_INCLUDE_DIR})
+foreach(lib opencv_core opencv_imgproc opencv_imgcodecs opencv_videoio
+            gdcmMSFF gdcmDSED gdcmCommon nifti2 znz)
+  find_library(LEARNER_LIB_${lib} ${lib} REQUIRED)
+  target_link_libraries(learner_imaging INTERFACE ${LEARNER_LIB_${lib}})
+endforeach()
+add_library(learner::imaging ALIAS learner_imaging)
+
 find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
 add_library(learner_doctest INTERFACE)
 target_include_directories(learner_doctest SYSTEM INTERFACE ${DOCTEST_INCLUDE_DIR})

@@ -10,6 +10,10 @@
 
 namespace learner::data {
 
+// The root attributes `format` and `format_version` of every clip store.
+inline constexpr const char* kClipStoreFormat = "learner-clips";
+inline constexpr int kClipStoreVersion = 1;
+
 enum class Split { Train, Val, Test };
 const char* split_name(Split split);  // "train", "val", "test"
 

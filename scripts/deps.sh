@@ -8,6 +8,9 @@ packages=(
   doctest-dev          # unit tests
   libopenblas-dev      # CPU GEMM (measured against BLIS: docs/performance.md)
   libhdf5-dev          # clip store
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev  # pack: images, video (FFmpeg), resize
+  libgdcm-dev          # pack: DICOM (also pulled in by OpenCV's imgcodecs)
+  libnifti2-dev        # pack: NIfTI-1/2 volumes (.nii, .nii.gz)
   libcli11-dev         # command-line parsing
   nlohmann-json3-dev   # JSON configs, metrics and safetensors headers
   openmpi-bin libopenmpi-dev  # process launch and CPU collectives (multi-rank training)

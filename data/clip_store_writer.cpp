@@ -1,0 +1,155 @@
+// The clip store writer: one extendible, chunked (N, C, H, W) uint8 frame dataset plus 1-D
+// per-scan metadata datasets and per-dataset attributes (docs/format.md).
+#include "data/clip_store_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "data/hdf5_io.h"
+#include "data/labels.h"
+#include "framework/error.h"
+
+namespace learner::data {
+
+const char* compression_name(Compression compression) {
+  return compression == Compression::Deflate ? "deflate" : "none";
+}
+
+ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout& layout)
+    : path_(path), tmp_path_(path + ".tmp." + std::to_string(::getpid())), layout_(layout) {
+  LEARNER_CHECK(layout.channels == 1 || layout.channels == 3, "clip store: channels must be 1 or 3, got ",
+                layout.channels);
+  LEARNER_CHECK(layout.height > 0 && layout.width > 0, "clip store: frame size must be positive, got ",
+                layout.height, "x", layout.width);
+  LEARNER_CHECK(layout.chunk_frames >= 1, "clip store: chunk_frames must be >= 1");
+  LEARNER_CHECK(layout.deflate_level >= 1 && layout.deflate_level <= 9,
+                "clip store: deflate level must be in 1..9, got ", layout.deflate_level);
+  validate_score_spec(layout.score_spec);
+  validate_split_fractions(layout.split_fractions);
+  h5::quiet_errors();
+
+  std::remove(tmp_path_.c_str());
+  errno = 0;
+  const hid_t file = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    const int err = errno;
+    H5Eclear2(H5E_DEFAULT);
+    throw Error(str("cannot create '", tmp_path_, "'", err ? ": " : "", err ? std::strerror(err) : "",
+                    "; check that the folder exists and is writable"));
+  }
+  file_ = h5::File(file);
+  const hid_t root = file_.get();
+  h5::write_attribute(root, "format", std::string(kClipStoreFormat));
+  h5::write_attribute<int32_t>(root, "format_version", kClipStoreVersion);
+  h5::write_attribute(root, "created_by", layout.created_by);
+  h5::write_attribute<int32_t>(root, "channels", layout.channels);
+  h5::write_attribute<int32_t>(root, "height", layout.height);
+  h5::write_attribute<int32_t>(root, "width", layout.width);
+  h5::write_attribute(root, "compression", std::string(compression_name(layout.compression)));
+  const ScoreSpec& spec = layout.score_spec;
+  h5::write_attribute<float>(root, "score_lo", spec.lo);
+  h5::write_attribute<float>(root, "score_hi", spec.hi);
+  h5::write_attribute<int8_t>(root, "higher_is_better", spec.higher_is_better ? 1 : 0);
+  h5::write_attribute<float>(root, "score_edges", spec.edges);
+  h5::write_attribute<float>(root, "change_band", spec.band);
+  const SplitFractions& f = layout.split_fractions;
+  h5::write_attribute<double>(root, "split_fractions", std::vector<double>{f.train, f.val, f.test});
+  h5::write_attribute<uint64_t>(root, "split_seed", layout.split_seed);
+
+  const hsize_t c = static_cast<hsize_t>(layout.channels), h = static_cast<hsize_t>(layout.height),
+                w = static_cast<hsize_t>(layout.width);
+  const hsize_t dims[4] = {0, c, h, w};
+  const hsize_t max_dims[4] = {H5S_UNLIMITED, c, h, w};
+  const hsize_t chunk[4] = {static_cast<hsize_t>(layout.chunk_frames), c, h, w};
+  h5::Space space(H5_CHECK(H5Screate_simple(4, dims, max_dims)));
+  h5::PropList create(H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+  H5_CHECK(H5Pset_chunk(create.get(), 4, chunk));
+  if (layout.compression == Compression::Deflate) {
+    H5_CHECK(H5Pset_deflate(create.get(), static_cast<unsigned>(layout.deflate_level)));
+  }
+  frames_ = h5::Dataset(H5_CHECK(H5Dcreate2(root, "frames", H5T_NATIVE_UINT8, space.get(), H5P_DEFAULT,
+                                            create.get(), H5P_DEFAULT)));
+  h5::write_attribute(frames_.get(), "layout", std::string("N,C,H,W"));
+}
+
+ClipStoreWriter::~ClipStoreWriter() {
+  if (committed_) return;
+  frames_.reset();
+  file_.reset();
+  std::remove(tmp_path_.c_str());
+}
+
+void ClipStoreWriter::append(const ScanRecord& record, const uint8_t* frames) {
+  LEARNER_CHECK(!committed_, "clip store: append after commit");
+  LEARNER_CHECK(record.frames > 0, "clip store: scan '", record.scan_id, "' has no frames");
+  h5::quiet_errors();
+  const hsize_t c = static_cast<hsize_t>(layout_.channels), h = static_cast<hsize_t>(layout_.height),
+                w = static_cast<hsize_t>(layout_.width);
+  const hsize_t n = static_cast<hsize_t>(record.frames);
+  const hsize_t start = static_cast<hsize_t>(total_frames_);
+  const hsize_t new_dims[4] = {start + n, c, h, w};
+  H5_CHECK(H5Dset_extent(frames_.get(), new_dims));
+  h5::Space file_space(H5_CHECK(H5Dget_space(frames_.get())));
+  const hsize_t offset[4] = {start, 0, 0, 0};
+  const hsize_t count[4] = {n, c, h, w};
+  H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, count, nullptr));
+  h5::Space mem_space(H5_CHECK(H5Screate_simple(4, count, nullptr)));
+  H5_CHECK(H5Dwrite(frames_.get(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), H5P_DEFAULT, frames));
+  scans_.push_back(record);
+  offsets_.push_back(total_frames_);
+  total_frames_ += record.frames;
+}
+
+void ClipStoreWriter::commit() {
+  LEARNER_CHECK(!committed_, "clip store: commit called twice");
+  h5::quiet_errors();
+  h5::Group group(H5_CHECK(H5Gcreate2(file_.get(), "scans", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  const hid_t g = group.get();
+  std::vector<std::string> patient, scan, date, source, modality;
+  std::vector<int32_t> order;
+  std::vector<float> score, fps, spacing;
+  std::vector<int64_t> count;
+  std::vector<int8_t> split;
+  for (const ScanRecord& r : scans_) {
+    patient.push_back(r.patient_id);
+    scan.push_back(r.scan_id);
+    date.push_back(r.date);
+    source.push_back(r.source_path);
+    modality.push_back(r.modality);
+    order.push_back(r.order);
+    score.push_back(r.score);
+    fps.push_back(r.fps);
+    spacing.push_back(r.pixel_spacing);
+    count.push_back(r.frames);
+    split.push_back(static_cast<int8_t>(r.split));
+  }
+  h5::write_string_dataset(g, "patient_id", patient);
+  h5::write_string_dataset(g, "scan_id", scan);
+  h5::write_dataset(g, "order", order);
+  h5::write_string_dataset(g, "date", date);
+  h5::write_dataset(g, "score", score);
+  h5::write_string_dataset(g, "source_path", source);
+  h5::write_string_dataset(g, "modality", modality);
+  h5::write_dataset(g, "frame_offset", offsets_);
+  h5::write_dataset(g, "frame_count", count);
+  h5::write_dataset(g, "fps", fps);
+  h5::write_dataset(g, "pixel_spacing", spacing);
+  h5::write_dataset(g, "split", split);
+  {
+    h5::Dataset split_ds(H5_CHECK(H5Dopen2(g, "split", H5P_DEFAULT)));
+    h5::write_attribute(split_ds.get(), "names", std::string("0=train,1=val,2=test"));
+  }
+  group.close();
+  frames_.close();
+  file_.close();
+  if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+    const int err = errno;
+    throw Error(str("cannot rename '", tmp_path_, "' to '", path_, "': ", std::strerror(err)));
+  }
+  committed_ = true;
+}
+
+}  // namespace learner::data

@@ -1,0 +1,179 @@
+// Typed attribute and dataset helpers over the HDF5 C API; every call checked with H5_CHECK.
+#include "data/hdf5_io.h"
+
+#include <cstdlib>
+
+#include "data/hdf5_check.h"
+#include "framework/error.h"
+
+namespace learner::data::h5 {
+namespace {
+
+Type utf8_vlen_string() {
+  Type type(H5_CHECK(H5Tcopy(H5T_C_S1)));
+  H5_CHECK(H5Tset_size(type.get(), H5T_VARIABLE));
+  H5_CHECK(H5Tset_cset(type.get(), H5T_CSET_UTF8));
+  return type;
+}
+
+Space simple_space(hsize_t n) { return Space(H5_CHECK(H5Screate_simple(1, &n, nullptr))); }
+
+hssize_t element_count(hid_t space) { return H5_CHECK(H5Sget_simple_extent_npoints(space)); }
+
+// Reads `count` strings of an attribute or dataset whose file type is `file_type`, through
+// `read(mem_type, buffer)`; handles variable- and fixed-length strings.
+template <typename Read>
+std::vector<std::string> read_strings(hid_t file_type, size_t count, hid_t space, Read read) {
+  LEARNER_CHECK(H5_CHECK(H5Tget_class(file_type)) == H5T_STRING, "expected strings");
+  std::vector<std::string> out(count);
+  if (H5_CHECK(H5Tis_variable_str(file_type)) > 0) {
+    Type mem = utf8_vlen_string();
+    std::vector<char*> ptrs(count, nullptr);
+    read(mem.get(), ptrs.data());
+    for (size_t i = 0; i < count; ++i) out[i] = ptrs[i] ? ptrs[i] : "";
+    H5_CHECK(H5Dvlen_reclaim(mem.get(), space, H5P_DEFAULT, ptrs.data()));
+  } else {
+    const size_t width = H5Tget_size(file_type);
+    Type mem(H5_CHECK(H5Tcopy(file_type)));
+    std::vector<char> buffer(width * count + 1, '\0');
+    read(mem.get(), buffer.data());
+    for (size_t i = 0; i < count; ++i) {
+      const char* s = buffer.data() + i * width;
+      size_t n = 0;
+      while (n < width && s[n] != '\0') ++n;
+      out[i].assign(s, n);
+      while (!out[i].empty() && out[i].back() == ' ') out[i].pop_back();  // space padding
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
+template <> hid_t native_type<int8_t>() { return H5T_NATIVE_INT8; }
+template <> hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
+template <> hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
+template <> hid_t native_type<uint64_t>() { return H5T_NATIVE_UINT64; }
+template <> hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+
+bool has_attribute(hid_t object, const char* name) {
+  return H5_CHECK(H5Aexists(object, name)) > 0;
+}
+
+void write_attribute(hid_t object, const char* name, const std::string& value) {
+  Type type = utf8_vlen_string();
+  Space space(H5_CHECK(H5Screate(H5S_SCALAR)));
+  Attribute attr(H5_CHECK(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT)));
+  const char* ptr = value.c_str();
+  H5_CHECK(H5Awrite(attr.get(), type.get(), &ptr));
+}
+
+template <typename T>
+void write_attribute(hid_t object, const char* name, T value) {
+  Space space(H5_CHECK(H5Screate(H5S_SCALAR)));
+  Attribute attr(H5_CHECK(H5Acreate2(object, name, native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT)));
+  H5_CHECK(H5Awrite(attr.get(), native_type<T>(), &value));
+}
+
+template <typename T>
+void write_attribute(hid_t object, const char* name, const std::vector<T>& values) {
+  Space space = simple_space(values.size());
+  Attribute attr(H5_CHECK(H5Acreate2(object, name, native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT)));
+  if (!values.empty()) H5_CHECK(H5Awrite(attr.get(), native_type<T>(), values.data()));
+}
+
+std::string read_string_attribute(hid_t object, const char* name) {
+  Attribute attr(H5_CHECK(H5Aopen(object, name, H5P_DEFAULT)));
+  Type file_type(H5_CHECK(H5Aget_type(attr.get())));
+  Space space(H5_CHECK(H5Aget_space(attr.get())));
+  LEARNER_CHECK(element_count(space.get()) == 1, "attribute '", name, "' must hold one string");
+  auto strings = read_strings(file_type.get(), 1, space.get(), [&](hid_t mem, void* buf) {
+    H5_CHECK(H5Aread(attr.get(), mem, buf));
+  });
+  return strings[0];
+}
+
+template <typename T>
+std::vector<T> read_attribute_values(hid_t object, const char* name) {
+  Attribute attr(H5_CHECK(H5Aopen(object, name, H5P_DEFAULT)));
+  Space space(H5_CHECK(H5Aget_space(attr.get())));
+  Type file_type(H5_CHECK(H5Aget_type(attr.get())));
+  const H5T_class_t cls = H5_CHECK(H5Tget_class(file_type.get()));
+  LEARNER_CHECK(cls == H5T_INTEGER || cls == H5T_FLOAT, "attribute '", name, "' must be numeric");
+  std::vector<T> values(static_cast<size_t>(element_count(space.get())));
+  if (!values.empty()) H5_CHECK(H5Aread(attr.get(), native_type<T>(), values.data()));
+  return values;
+}
+
+template <typename T>
+T read_scalar_attribute(hid_t object, const char* name) {
+  const std::vector<T> values = read_attribute_values<T>(object, name);
+  LEARNER_CHECK(values.size() == 1, "attribute '", name, "' must hold one value, it holds ", values.size());
+  return values[0];
+}
+
+bool has_link(hid_t parent, const char* path) {
+  return H5_CHECK(H5Lexists(parent, path, H5P_DEFAULT)) > 0;
+}
+
+template <typename T>
+void write_dataset(hid_t parent, const char* name, const std::vector<T>& values) {
+  Space space = simple_space(values.size());
+  Dataset ds(H5_CHECK(H5Dcreate2(parent, name, native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  if (!values.empty()) H5_CHECK(H5Dwrite(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()));
+}
+
+void write_string_dataset(hid_t parent, const char* name, const std::vector<std::string>& values) {
+  Type type = utf8_vlen_string();
+  Space space = simple_space(values.size());
+  Dataset ds(H5_CHECK(H5Dcreate2(parent, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  std::vector<const char*> ptrs;
+  for (const std::string& v : values) ptrs.push_back(v.c_str());
+  if (!ptrs.empty()) H5_CHECK(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()));
+}
+
+template <typename T>
+std::vector<T> read_dataset(hid_t parent, const char* name) {
+  Dataset ds(H5_CHECK(H5Dopen2(parent, name, H5P_DEFAULT)));
+  Space space(H5_CHECK(H5Dget_space(ds.get())));
+  LEARNER_CHECK(H5_CHECK(H5Sget_simple_extent_ndims(space.get())) == 1, "dataset '", name, "' must have rank 1");
+  Type file_type(H5_CHECK(H5Dget_type(ds.get())));
+  const H5T_class_t cls = H5_CHECK(H5Tget_class(file_type.get()));
+  LEARNER_CHECK(cls == H5T_INTEGER || cls == H5T_FLOAT, "dataset '", name, "' must be numeric");
+  std::vector<T> values(static_cast<size_t>(element_count(space.get())));
+  if (!values.empty()) H5_CHECK(H5Dread(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()));
+  return values;
+}
+
+std::vector<std::string> read_string_dataset(hid_t parent, const char* name) {
+  Dataset ds(H5_CHECK(H5Dopen2(parent, name, H5P_DEFAULT)));
+  Space space(H5_CHECK(H5Dget_space(ds.get())));
+  LEARNER_CHECK(H5_CHECK(H5Sget_simple_extent_ndims(space.get())) == 1, "dataset '", name, "' must have rank 1");
+  Type file_type(H5_CHECK(H5Dget_type(ds.get())));
+  LEARNER_CHECK(H5_CHECK(H5Tget_class(file_type.get())) == H5T_STRING, "dataset '", name, "' must hold strings");
+  const size_t count = static_cast<size_t>(element_count(space.get()));
+  if (count == 0) return {};
+  return read_strings(file_type.get(), count, space.get(), [&](hid_t mem, void* buf) {
+    H5_CHECK(H5Dread(ds.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+  });
+}
+
+#define LEARNER_H5_INSTANTIATE(T)                                                       \
+  template void write_attribute<T>(hid_t, const char*, T);                              \
+  template void write_attribute<T>(hid_t, const char*, const std::vector<T>&);          \
+  template std::vector<T> read_attribute_values<T>(hid_t, const char*);                 \
+  template T read_scalar_attribute<T>(hid_t, const char*);                              \
+  template void write_dataset<T>(hid_t, const char*, const std::vector<T>&);            \
+  template std::vector<T> read_dataset<T>(hid_t, const char*);
+LEARNER_H5_INSTANTIATE(uint8_t)
+LEARNER_H5_INSTANTIATE(int8_t)
+LEARNER_H5_INSTANTIATE(int32_t)
+LEARNER_H5_INSTANTIATE(int64_t)
+LEARNER_H5_INSTANTIATE(uint64_t)
+LEARNER_H5_INSTANTIATE(float)
+LEARNER_H5_INSTANTIATE(double)
+#undef LEARNER_H5_INSTANTIATE
+
+}  // namespace learner::data::h5

@@ -1,0 +1,40 @@
+// Helpers for the data tests: a temporary folder removed at the end, and running a command
+// (the built `learner` tool, /usr/bin/python3) while capturing its exit code and output.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace learner::test {
+
+class TempDir {
+ public:
+  explicit TempDir(const char* tag);  // /tmp/learner_<tag>_<pid>_<n>, created empty
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+CommandResult run_command(const std::string& command);
+
+// The built `learner` binary, next to learner_tests.
+std::string learner_binary();
+
+bool file_exists(const std::string& path);
+std::vector<std::string> list_dir(const std::string& path);  // sorted names
+void write_text(const std::string& path, const std::string& text);
+
+// Deterministic "random" frames: values from a hash of (seed, index), spread over 0..255.
+std::vector<uint8_t> pattern_frames(size_t bytes, uint64_t seed);
+
+}  // namespace learner::test
