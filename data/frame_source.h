@@ -27,6 +27,25 @@ class FrameSource {
                            uint8_t* out) const = 0;
 };
 
+// A clip store file (data/clip_store.h) as a frame source.
+class ClipStoreSource : public FrameSource {
+ public:
+  explicit ClipStoreSource(const std::string& path) : reader_(path) {}
+  std::string name() const override { return reader_.path(); }
+  const std::vector<ScanRecord>& scans() const override { return reader_.scans(); }
+  const ScoreSpec& score_spec() const override { return reader_.score_spec(); }
+  int channels() const override { return reader_.channels(); }
+  int height() const override { return reader_.height(); }
+  int width() const override { return reader_.width(); }
+  void read_frames(size_t scan, const std::vector<int64_t>& frame_indices,
+                   uint8_t* out) const override {
+    reader_.read_frames(scan, frame_indices, out);
+  }
+
+ private:
+  ClipStoreReader reader_;
+};
+
 class MemorySource : public FrameSource {
  public:
   MemorySource(int channels, int height, int width, ScoreSpec spec = ScoreSpec());

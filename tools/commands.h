@@ -5,6 +5,7 @@
 
 namespace learner::tools {
 
-void add_info_command(CLI::App& app);  // build configuration and visible devices
+void add_info_command(CLI::App& app);   // build configuration and visible devices
+void add_synth_command(CLI::App& app);  // synthetic lung-ultrasound cohort
 
 }  // namespace learner::tools
