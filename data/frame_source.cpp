@@ -37,4 +37,19 @@ void MemorySource::read_frames(size_t scan, const std::vector<int64_t>& frame_in
   }
 }
 
+std::shared_ptr<MemorySource> load_into_memory(const FrameSource& source) {
+  auto memory = std::make_shared<MemorySource>(source.channels(), source.height(), source.width(),
+                                               source.score_spec());
+  const size_t frame_bytes = static_cast<size_t>(source.channels()) * source.height() * source.width();
+  for (size_t i = 0; i < source.scans().size(); ++i) {
+    const ScanRecord& record = source.scans()[i];
+    std::vector<int64_t> all(record.frames);
+    for (int64_t f = 0; f < record.frames; ++f) all[f] = f;
+    std::vector<uint8_t> frames(all.size() * frame_bytes);
+    source.read_frames(i, all, frames.data());
+    memory->add_scan(record, std::move(frames));
+  }
+  return memory;
+}
+
 }  // namespace learner::data

@@ -68,4 +68,9 @@ class MemorySource : public FrameSource {
   std::vector<std::vector<uint8_t>> frames_;
 };
 
+// Every frame of every scan of `source`, decoded into memory: epochs after this one cost no
+// HDF5 reads, so decompression (serialised by HDF5's global lock) stops limiting the loader.
+// Needs scans x frames x C x H x W bytes (a 718-clip cohort of ~28 frames: 1 GB at 224).
+std::shared_ptr<MemorySource> load_into_memory(const FrameSource& source);
+
 }  // namespace learner::data

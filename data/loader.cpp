@@ -128,7 +128,7 @@ Batch Loader::build_batch(int64_t epoch, int64_t index, const std::vector<int64_
   Batch batch;
   batch.epoch = epoch;
   batch.index = index;
-  batch.x = Tensor::empty({count * T, C, H, W}, DType::F32);
+  batch.x = take_buffer({count * T, C, H, W});
   std::vector<float> y(count);
   std::vector<uint8_t> pixels(clip_elems);
   float* x = batch.x.data<float>();
@@ -151,6 +151,18 @@ Batch Loader::build_batch(int64_t epoch, int64_t index, const std::vector<int64_
   }
   batch.y = Tensor::from_vector(y, {count});
   return batch;
+}
+
+Tensor Loader::take_buffer(const Shape& shape) const {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  for (const Tensor& t : pool_) {
+    // Only the pool holds it: neither the tensor nor its storage (views, autograd captures).
+    if (t.shape() == shape && t.impl_ptr().use_count() == 1 && t.impl().storage.use_count() == 1)
+      return t;
+  }
+  Tensor fresh = Tensor::empty(shape, DType::F32);
+  if (pool_.size() < static_cast<size_t>(options_.workers + options_.prefetch + 2)) pool_.push_back(fresh);
+  return fresh;
 }
 
 void Loader::stop_workers() {

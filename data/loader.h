@@ -88,6 +88,7 @@ class Loader {
   void stop_workers();
   void worker_loop();
   Batch build_batch(int64_t epoch, int64_t index, const std::vector<int64_t>& order) const;
+  Tensor take_buffer(const Shape& shape) const;
 
   std::shared_ptr<const FrameSource> source_;
   LoaderOptions options_;
@@ -103,6 +104,11 @@ class Loader {
   int64_t next_claim_ = 0, next_deliver_ = 0;
   std::map<int64_t, Batch> ready_;
   std::map<int64_t, std::exception_ptr> errors_;
+
+  // Recycled batch inputs: a (B*T, C, H, W) buffer is 13 MB at 224, and fresh ones cost page
+  // faults on every batch. A buffer is reused only when nothing outside the pool holds it.
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<Tensor> pool_;
 };
 
 }  // namespace learner::data
