@@ -9,8 +9,12 @@ pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 add_library(learner::blas ALIAS PkgConfig::OPENBLAS)
 
 # Clip store: the HDF5 C API (Debian's serial, thread-safe build).
+# zlib compresses frames on the decode threads (HDF5 direct chunk writes, data/clip_store_writer.h).
 pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5)
-add_library(learner::hdf5 ALIAS PkgConfig::HDF5)
+find_package(ZLIB REQUIRED)
+add_library(learner_hdf5 INTERFACE)
+target_link_libraries(learner_hdf5 INTERFACE PkgConfig::HDF5 ZLIB::ZLIB)
+add_library(learner::hdf5 ALIAS learner_hdf5)
 
 # `learner pack` sources. Debian's per-module OpenCV, GDCM and NIfTI packages ship no usable
 # CMake config (OpenCV's lives in the full libopencv-dev; GDCM's and NIfTI's name tools that

@@ -30,6 +30,7 @@ struct ClipStoreReader::Impl {
   std::vector<int64_t> offsets;
   ScoreSpec spec;
   int channels = 0, height = 0, width = 0;
+  int64_t total_frames = 0;
   h5::File file;
   h5::Dataset frames;
 };
@@ -97,6 +98,7 @@ ClipStoreReader::ClipStoreReader(const std::string& path) : impl_(std::make_uniq
                 where, "dataset 'frames' has shape (", dims[0], ", ", dims[1], ", ", dims[2], ", ", dims[3],
                 ") but the attributes say C=", m.channels, " H=", m.height, " W=", m.width);
   const int64_t total = static_cast<int64_t>(dims[0]);
+  m.total_frames = total;
 
   for (const char* name : kScanDatasets) {
     LEARNER_CHECK(h5::has_link(root, str("scans/", name).c_str()), where, "missing dataset 'scans/", name, "'");
@@ -149,6 +151,8 @@ const ScoreSpec& ClipStoreReader::score_spec() const { return impl_->spec; }
 int ClipStoreReader::channels() const { return impl_->channels; }
 int ClipStoreReader::height() const { return impl_->height; }
 int ClipStoreReader::width() const { return impl_->width; }
+int64_t ClipStoreReader::frame_offset(size_t scan) const { return impl_->offsets.at(scan); }
+int64_t ClipStoreReader::total_frames() const { return impl_->total_frames; }
 
 void ClipStoreReader::read_frames(size_t scan, const std::vector<int64_t>& frame_indices, uint8_t* out) const {
   const Impl& m = *impl_;

@@ -55,6 +55,10 @@ class ClipStoreReader {
   int height() const;    // H
   int width() const;     // W
 
+  // Where scan `scan` starts in the (N, C, H, W) 'frames' dataset, and N: for integrity checks.
+  int64_t frame_offset(size_t scan) const;
+  int64_t total_frames() const;
+
   // Reads frames `frame_indices` (each in [0, frames)) of scan `scan` into `out`, laid out
   // as (frame_indices.size(), C, H, W) uint8. Thread-safe (HDF5 serialises internally).
   void read_frames(size_t scan, const std::vector<int64_t>& frame_indices, uint8_t* out) const;

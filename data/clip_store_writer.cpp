@@ -3,6 +3,7 @@
 #include "data/clip_store_writer.h"
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -67,6 +68,7 @@ ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout&
   h5::Space space(H5_CHECK(H5Screate_simple(4, dims, max_dims)));
   h5::PropList create(H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
   H5_CHECK(H5Pset_chunk(create.get(), 4, chunk));
+  H5_CHECK(H5Pset_obj_track_times(create.get(), 0));  // equal content, equal bytes
   if (layout.compression == Compression::Deflate) {
     H5_CHECK(H5Pset_deflate(create.get(), static_cast<unsigned>(layout.deflate_level)));
   }
@@ -103,10 +105,55 @@ void ClipStoreWriter::append(const ScanRecord& record, const uint8_t* frames) {
   total_frames_ += record.frames;
 }
 
+bool ClipStoreWriter::can_encode(const ClipStoreLayout& layout) {
+  return layout.compression == Compression::Deflate && layout.chunk_frames == 1;
+}
+
+EncodedFrames ClipStoreWriter::encode(const ClipStoreLayout& layout, const uint8_t* frames, int64_t count) {
+  LEARNER_CHECK(can_encode(layout), "clip store: encode needs deflate with chunks of one frame");
+  const size_t frame_bytes = static_cast<size_t>(layout.channels) * static_cast<size_t>(layout.height) *
+                             static_cast<size_t>(layout.width);
+  EncodedFrames out;
+  out.frames = count;
+  out.chunks.resize(static_cast<size_t>(count));
+  for (size_t f = 0; f < out.chunks.size(); ++f) {
+    uLongf size = compressBound(static_cast<uLong>(frame_bytes));
+    out.chunks[f].resize(size);
+    // HDF5's deflate filter is compress2() at the dataset's level: same bytes either way.
+    const int rc = compress2(out.chunks[f].data(), &size, frames + f * frame_bytes, static_cast<uLong>(frame_bytes),
+                             layout.deflate_level);
+    LEARNER_CHECK(rc == Z_OK, "clip store: zlib compress2 failed with code ", rc);
+    out.chunks[f].resize(size);
+  }
+  return out;
+}
+
+void ClipStoreWriter::append_encoded(const ScanRecord& record, const EncodedFrames& encoded) {
+  LEARNER_CHECK(!committed_, "clip store: append after commit");
+  LEARNER_CHECK(can_encode(layout_), "clip store: append_encoded needs deflate with chunks of one frame");
+  LEARNER_CHECK(record.frames > 0 && record.frames == encoded.frames, "clip store: scan '", record.scan_id,
+                "' has ", record.frames, " frames but ", encoded.frames, " encoded");
+  h5::quiet_errors();
+  const hsize_t start = static_cast<hsize_t>(total_frames_);
+  const hsize_t new_dims[4] = {start + static_cast<hsize_t>(record.frames), static_cast<hsize_t>(layout_.channels),
+                               static_cast<hsize_t>(layout_.height), static_cast<hsize_t>(layout_.width)};
+  H5_CHECK(H5Dset_extent(frames_.get(), new_dims));
+  for (size_t f = 0; f < encoded.chunks.size(); ++f) {
+    const hsize_t offset[4] = {start + f, 0, 0, 0};
+    const std::vector<uint8_t>& chunk = encoded.chunks[f];
+    H5_CHECK(H5Dwrite_chunk(frames_.get(), H5P_DEFAULT, /*filters=*/0, offset, chunk.size(), chunk.data()));
+  }
+  scans_.push_back(record);
+  offsets_.push_back(total_frames_);
+  total_frames_ += record.frames;
+}
+
 void ClipStoreWriter::commit() {
   LEARNER_CHECK(!committed_, "clip store: commit called twice");
   h5::quiet_errors();
-  h5::Group group(H5_CHECK(H5Gcreate2(file_.get(), "scans", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  h5::PropList group_create(H5_CHECK(H5Pcreate(H5P_GROUP_CREATE)));
+  H5_CHECK(H5Pset_obj_track_times(group_create.get(), 0));
+  h5::Group group(H5_CHECK(H5Gcreate2(file_.get(), "scans", H5P_DEFAULT, group_create.get(), H5P_DEFAULT)));
   const hid_t g = group.get();
   std::vector<std::string> patient, scan, date, source, modality;
   std::vector<int32_t> order;

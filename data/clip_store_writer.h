@@ -29,6 +29,13 @@ struct ClipStoreLayout {
   std::string created_by = "learner";
 };
 
+// One scan's frames compressed into HDF5 chunks away from the writer, so that packing
+// compresses on every decode thread (see ClipStoreWriter::encode).
+struct EncodedFrames {
+  int64_t frames = 0;
+  std::vector<std::vector<uint8_t>> chunks;  // one zlib stream per frame (chunk of one frame)
+};
+
 class ClipStoreWriter {
  public:
   // Creates `path`.tmp.<pid> (replacing any stale one); throws learner::Error when it cannot.
@@ -40,6 +47,14 @@ class ClipStoreWriter {
   // Appends one scan whose `frames` (record.frames of them) are laid out as (F, C, H, W) uint8.
   // record.frames must be > 0; the scan's position in the file is its append order.
   void append(const ScanRecord& record, const uint8_t* frames);
+
+  // True when append_encoded() applies: deflate with chunks of one frame.
+  static bool can_encode(const ClipStoreLayout& layout);
+  // Compresses (F, C, H, W) frames exactly as HDF5's deflate filter would; touches no HDF5
+  // state, so any thread may call it. Requires can_encode(layout).
+  static EncodedFrames encode(const ClipStoreLayout& layout, const uint8_t* frames, int64_t count);
+  // Appends a scan from encode()'s chunks with direct chunk writes (same file as append()).
+  void append_encoded(const ScanRecord& record, const EncodedFrames& encoded);
 
   // Writes the metadata, closes the file and renames it to the final path.
   void commit();

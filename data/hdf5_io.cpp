@@ -16,6 +16,13 @@ Type utf8_vlen_string() {
   return type;
 }
 
+// Dataset creation without modification times, so that equal content gives equal bytes.
+PropList untimed_dataset() {
+  PropList plist(H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+  H5_CHECK(H5Pset_obj_track_times(plist.get(), 0));
+  return plist;
+}
+
 Space simple_space(hsize_t n) { return Space(H5_CHECK(H5Screate_simple(1, &n, nullptr))); }
 
 hssize_t element_count(hid_t space) { return H5_CHECK(H5Sget_simple_extent_npoints(space)); }
@@ -121,14 +128,16 @@ bool has_link(hid_t parent, const char* path) {
 template <typename T>
 void write_dataset(hid_t parent, const char* name, const std::vector<T>& values) {
   Space space = simple_space(values.size());
-  Dataset ds(H5_CHECK(H5Dcreate2(parent, name, native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  PropList create = untimed_dataset();
+  Dataset ds(H5_CHECK(H5Dcreate2(parent, name, native_type<T>(), space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT)));
   if (!values.empty()) H5_CHECK(H5Dwrite(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()));
 }
 
 void write_string_dataset(hid_t parent, const char* name, const std::vector<std::string>& values) {
   Type type = utf8_vlen_string();
   Space space = simple_space(values.size());
-  Dataset ds(H5_CHECK(H5Dcreate2(parent, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+  PropList create = untimed_dataset();
+  Dataset ds(H5_CHECK(H5Dcreate2(parent, name, type.get(), space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT)));
   std::vector<const char*> ptrs;
   for (const std::string& v : values) ptrs.push_back(v.c_str());
   if (!ptrs.empty()) H5_CHECK(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()));

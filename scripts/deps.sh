@@ -7,7 +7,7 @@ packages=(
   cmake g++ make pkg-config
   doctest-dev          # unit tests
   libopenblas-dev      # CPU GEMM (measured against BLIS: docs/performance.md)
-  libhdf5-dev          # clip store
+  libhdf5-dev zlib1g-dev  # clip store (zlib: frames compressed on the decode threads)
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev  # pack: images, video (FFmpeg), resize
   libgdcm-dev          # pack: DICOM (also pulled in by OpenCV's imgcodecs)
   libnifti2-dev        # pack: NIfTI-1/2 volumes (.nii, .nii.gz)

@@ -211,3 +211,32 @@ TEST_CASE("damaged or foreign files give clear errors") {
   CHECK_THROWS_WITH_AS(H5_CHECK(H5Fopen((dir / "none.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)),
                        doctest::Contains("HDF5 call failed at"), Error);
 }
+
+TEST_CASE("frames compressed off the writer thread read back like HDF5's own deflate filter") {
+  test::TempDir dir("clipstore_encoded");
+  Fixture fx = make_fixture(Compression::Deflate);
+  fx.frames[0].assign(fx.frames[0].size(), 7);  // one compressible scan, two incompressible ones
+  write_fixture(fx, dir / "filter.h5");
+  REQUIRE(ClipStoreWriter::can_encode(fx.layout));
+  {
+    ClipStoreWriter writer(dir / "direct.h5", fx.layout);
+    for (size_t i = 0; i < fx.scans.size(); ++i) {
+      writer.append_encoded(fx.scans[i], ClipStoreWriter::encode(fx.layout, fx.frames[i].data(), fx.scans[i].frames));
+    }
+    writer.commit();
+  }
+  // Same compressed chunks; only where HDF5 places them in the file differs.
+  const ClipStoreReader direct(dir / "direct.h5"), filtered(dir / "filter.h5");
+  for (size_t i = 0; i < fx.scans.size(); ++i) {
+    std::vector<int64_t> all(static_cast<size_t>(fx.scans[i].frames));
+    std::iota(all.begin(), all.end(), 0);
+    std::vector<uint8_t> a(fx.frames[i].size()), b(fx.frames[i].size());
+    direct.read_frames(i, all, a.data());
+    filtered.read_frames(i, all, b.data());
+    CHECK(a == fx.frames[i]);
+    CHECK(b == fx.frames[i]);
+  }
+  ClipStoreLayout chunked = fx.layout;
+  chunked.chunk_frames = 2;
+  CHECK_FALSE(ClipStoreWriter::can_encode(chunked));
+}

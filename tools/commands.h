@@ -5,7 +5,9 @@
 
 namespace learner::tools {
 
-void add_info_command(CLI::App& app);   // build configuration and visible devices
-void add_synth_command(CLI::App& app);  // synthetic lung-ultrasound cohort
+void add_info_command(CLI::App& app);     // build configuration and visible devices
+void add_pack_command(CLI::App& app);     // manifest CSV + imaging files -> HDF5 clip store
+void add_inspect_command(CLI::App& app);  // summary and integrity check of a clip store
+void add_synth_command(CLI::App& app);    // synthetic lung-ultrasound cohort
 
 }  // namespace learner::tools

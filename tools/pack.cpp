@@ -1,0 +1,164 @@
+// `learner pack`: imaging files listed in a manifest CSV -> one HDF5 clip store
+// (docs/format.md), decoded in parallel, with a progress bar and a summary at the end.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "data/clip_summary.h"
+#include "data/labels.h"
+#include "data/pack.h"
+#include "framework/error.h"
+#include "tools/commands.h"
+#include "tools/progress.h"
+
+namespace learner::tools {
+namespace {
+
+struct PackFlags {
+  std::string manifest, out, split = "0.55,0.25,0.20", score_range, edges, band, compression = "deflate",
+              fit = "pad", window = "0.5,99.5";
+  int size = 0, channels = 1, slice_axis = 2, workers = 0, higher_better = 1;
+  uint64_t seed = 0;
+  bool skip_bad = false;
+};
+
+// "a,b,c" -> numbers; `flag` and `what` make the one-line error.
+std::vector<double> parse_list(const std::string& text, const char* flag, const char* what) {
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    LEARNER_CHECK(!item.empty() && end == item.c_str() + item.size() && std::isfinite(v), flag, " takes ", what,
+                  ", got '", text, "'");
+    out.push_back(v);
+  }
+  LEARNER_CHECK(!out.empty(), flag, " takes ", what, ", got '", text, "'");
+  return out;
+}
+
+data::PackOptions to_options(const PackFlags& f) {
+  data::PackOptions o;
+  o.manifest = f.manifest;
+  o.out = f.out;
+  LEARNER_CHECK(f.size >= 8 && f.size <= 1024, "--size must be between 8 and 1024 pixels, got ", f.size,
+                " (112 or 224 suit ResNet-18)");
+  o.decode.size = f.size;
+  LEARNER_CHECK(f.channels == 1 || f.channels == 3, "--channels must be 1 (grayscale) or 3 (RGB), got ", f.channels);
+  o.decode.channels = f.channels;
+  LEARNER_CHECK(f.slice_axis >= 0 && f.slice_axis <= 2, "--slice-axis must be 0, 1 or 2 (the NIfTI axis whose slices become frames), got ",
+                f.slice_axis);
+  o.decode.slice_axis = f.slice_axis;
+  if (f.fit == "pad") o.decode.fit = data::Fit::Pad;
+  else if (f.fit == "crop") o.decode.fit = data::Fit::Crop;
+  else if (f.fit == "stretch") o.decode.fit = data::Fit::Stretch;
+  else throw Error(str("--fit must be pad, crop or stretch, got '", f.fit, "'"));
+  const std::vector<double> window = parse_list(f.window, "--window", "two percentiles LO,HI with 0 <= LO < HI <= 100");
+  LEARNER_CHECK(window.size() == 2 && window[0] >= 0 && window[0] < window[1] && window[1] <= 100, "--window takes two percentiles LO,HI with 0 <= LO < HI <= 100, got '",
+                f.window, "'");
+  o.decode.window_low = static_cast<float>(window[0]);
+  o.decode.window_high = static_cast<float>(window[1]);
+
+  const std::vector<double> split = parse_list(f.split, "--split", "three fractions TRAIN,VAL,TEST that sum to 1");
+  LEARNER_CHECK(split.size() == 3, "--split takes three fractions TRAIN,VAL,TEST that sum to 1, got '", f.split, "'");
+  o.split_fractions = {split[0], split[1], split[2]};
+  try {
+    data::validate_split_fractions(o.split_fractions);
+  } catch (const Error& e) {
+    throw Error(str("--split: ", e.what()));
+  }
+  o.seed = f.seed;
+
+  data::ScoreSpec& spec = o.score_spec;  // defaults: lung ultrasound S/F (SPEC section 2)
+  if (!f.score_range.empty()) {
+    const std::vector<double> range = parse_list(f.score_range, "--score-range", "two numbers LO,HI with LO < HI");
+    LEARNER_CHECK(range.size() == 2 && range[0] < range[1], "--score-range takes two numbers LO,HI with LO < HI, got '",
+                  f.score_range, "'");
+    spec.lo = static_cast<float>(range[0]);
+    spec.hi = static_cast<float>(range[1]);
+    if (f.edges.empty()) spec.edges.clear();  // the S/F edges belong to the S/F range only
+  }
+  LEARNER_CHECK(f.higher_better == 0 || f.higher_better == 1, "--higher-better must be 1 or 0, got ", f.higher_better);
+  spec.higher_is_better = f.higher_better == 1;
+  if (!f.edges.empty()) {
+    spec.edges.clear();
+    for (double e : parse_list(f.edges, "--edges", "increasing category edges A,B,...")) spec.edges.push_back(static_cast<float>(e));
+  }
+  if (!f.band.empty()) {
+    const std::vector<double> band = parse_list(f.band, "--band", "one number >= 0 (the score change that still counts as same)");
+    LEARNER_CHECK(band.size() == 1 && band[0] >= 0, "--band takes one number >= 0, got '", f.band, "'");
+    spec.band = static_cast<float>(band[0]);
+  }
+  LEARNER_CHECK(!spec.edges.empty() || spec.band >= 0, "with --score-range, give category --edges A,B,... or a change --band X");
+  try {
+    data::validate_score_spec(spec);
+  } catch (const Error& e) {
+    throw Error(str("--edges/--score-range: ", e.what()));
+  }
+  for (float e : spec.edges) {
+    LEARNER_CHECK(e > spec.lo && e < spec.hi, "--edges: edge ", e, " lies outside the score range (", spec.lo, ", ", spec.hi,
+                  "); give edges inside --score-range");
+  }
+  LEARNER_CHECK(f.workers >= 0, "--workers must be >= 0 (0 = one per core), got ", f.workers);
+  o.workers = f.workers;
+  if (f.compression == "deflate") o.compression = data::Compression::Deflate;
+  else if (f.compression == "none") o.compression = data::Compression::None;
+  else throw Error(str("--compression must be deflate or none, got '", f.compression, "'"));
+  o.skip_bad = f.skip_bad;
+  return o;
+}
+
+void run_pack(const PackFlags& flags) {
+  const data::PackOptions options = to_options(flags);
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Progress> bar;
+  const data::PackResult result = data::pack_clips(options, [&](size_t done, size_t total, int64_t frames) {
+    if (!bar) bar = std::make_unique<Progress>("pack", total);
+    bar->update(done, str("scans, ", frames, " frames"));
+  });
+  if (bar) bar->finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const std::string& c : result.ignored_columns) std::fprintf(stderr, "pack: note: ignored manifest column '%s'\n", c.c_str());
+  std::printf("%s: %zu scans, %lld frames of %d x %d x %d (C x H x W, uint8), %s, packed in %s with %d decode threads\n",
+              options.out.c_str(), result.scans.size(), static_cast<long long>(result.frames), options.decode.channels,
+              options.decode.size, options.decode.size, data::compression_name(options.compression),
+              format_duration(seconds).c_str(), result.workers);
+  std::printf("%s\n", data::score_spec_summary(options.score_spec).c_str());
+  std::printf("%s", data::clip_summary(result.scans, options.score_spec).c_str());
+  if (!result.skipped.empty()) {
+    std::printf("skipped %zu bad rows (--skip-bad):\n", result.skipped.size());
+    for (const data::ManifestProblem& p : result.skipped) std::printf("  %s\n", p.message.c_str());
+  }
+}
+
+}  // namespace
+
+void add_pack_command(CLI::App& app) {
+  auto flags = std::make_shared<PackFlags>();
+  CLI::App* cmd = app.add_subcommand("pack", "Pack the imaging files listed in a manifest CSV into an HDF5 clip store");
+  cmd->add_option("--manifest", flags->manifest, "CSV: patient_id,scan_id,order,score,path[,date,modality,fps,pixel_spacing]")->required();
+  cmd->add_option("--out", flags->out, "output .h5 file (written as OUT.tmp.PID, renamed when complete)")->required();
+  cmd->add_option("--size", flags->size, "frames are resized to SIZE x SIZE")->required();
+  cmd->add_option("--channels", flags->channels, "1 = grayscale, 3 = RGB")->capture_default_str();
+  cmd->add_option("--split", flags->split, "patient fractions TRAIN,VAL,TEST")->capture_default_str();
+  cmd->add_option("--seed", flags->seed, "seed of the patient split")->capture_default_str();
+  cmd->add_option("--score-range", flags->score_range, "LO,HI of the score (default 0,500: S/F)");
+  cmd->add_option("--higher-better", flags->higher_better, "1 if a higher score is healthier, else 0")->capture_default_str();
+  cmd->add_option("--edges", flags->edges, "category edges A,B,... (default 180,275,430 for S/F)");
+  cmd->add_option("--band", flags->band, "label pairs by |change| <= BAND (same) instead of categories");
+  cmd->add_option("--slice-axis", flags->slice_axis, "NIfTI: axis whose slices become frames (0, 1, 2)")->capture_default_str();
+  cmd->add_option("--window", flags->window, "percentiles LO,HI mapped to black and white for MRI / 16-bit data")->capture_default_str();
+  cmd->add_option("--fit", flags->fit, "non-square frames: pad (black bars), crop (centre) or stretch")->capture_default_str();
+  cmd->add_option("--workers", flags->workers, "decode threads (0 = one per core)")->capture_default_str();
+  cmd->add_option("--compression", flags->compression, "deflate or none")->capture_default_str();
+  cmd->add_flag("--skip-bad", flags->skip_bad, "pack the readable rows and list the bad ones instead of failing");
+  cmd->callback([flags] { run_pack(*flags); });
+}
+
+}  // namespace learner::tools

@@ -1,0 +1,51 @@
+// Progress reporting for long tool runs (pack, inspect).
+#include "tools/progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace learner::tools {
+
+std::string format_duration(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (s < 60) std::snprintf(buf, sizeof(buf), "%lds", s);
+  else if (s < 3600) std::snprintf(buf, sizeof(buf), "%ldm%02lds", s / 60, s % 60);
+  else std::snprintf(buf, sizeof(buf), "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+  return buf;
+}
+
+Progress::Progress(std::string label, size_t total)
+    : label_(std::move(label)), total_(total), tty_(::isatty(::fileno(stderr)) != 0),
+      start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+
+void Progress::update(size_t done, const std::string& note) {
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const bool last = done >= total_;
+  if (!tty_ && !last && std::chrono::duration<double>(now - last_print_).count() < 10.0) return;
+  if (tty_ && !last && std::chrono::duration<double>(now - last_print_).count() < 0.1 && printed_) return;
+  last_print_ = now;
+  const double fraction = total_ > 0 ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
+  const std::string eta = done > 0 && !last ? format_duration(elapsed / static_cast<double>(done) * static_cast<double>(total_ - done)) : "-";
+  if (tty_) {
+    const int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.resize(static_cast<size_t>(width), '.');
+    std::fprintf(stderr, "\r%s [%s] %zu/%zu %s  %s elapsed, ETA %s\x1b[K", label_.c_str(), bar.c_str(), done, total_,
+                 note.c_str(), format_duration(elapsed).c_str(), eta.c_str());
+  } else {
+    std::fprintf(stderr, "%s: %zu/%zu (%.0f%%) %s, %s elapsed, ETA %s\n", label_.c_str(), done, total_, 100.0 * fraction,
+                 note.c_str(), format_duration(elapsed).c_str(), eta.c_str());
+  }
+  std::fflush(stderr);
+  printed_ = true;
+}
+
+void Progress::finish() {
+  if (tty_ && printed_) std::fprintf(stderr, "\n");
+}
+
+}  // namespace learner::tools
