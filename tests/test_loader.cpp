@@ -7,6 +7,7 @@
 
 #include "data/clip_store_writer.h"
 #include "data/loader.h"
+#include "data/pack.h"
 #include "data/synth/cohort.h"
 #include "tests/data_test_util.h"
 #include "tests/test_util.h"
@@ -330,4 +331,41 @@ TEST_CASE("loader: input buffers are recycled only once nothing else holds them"
   CHECK(b.x.data<float>() == first);  // batch 1's buffer, free again by batch 3
   while (loader.next(b)) CHECK(b.x.data<float>() != kept.x.data<float>());
   CHECK(test::bit_equal(kept.x, kept_ref));
+}
+
+TEST_CASE("end to end: learner synth -> pack -> loader feeds batches") {
+  test::TempDir dir("synth_pack_loader");
+  synth::CohortOptions co = synth::CohortOptions::fast();
+  co.patients = 5;
+  co.seed = 21;
+  const synth::Cohort cohort = synth::plan_cohort(co);
+  synth::write_cohort(cohort, co, dir.path());
+  PackOptions po;
+  po.manifest = dir / "manifest.csv";
+  po.out = dir / "synth.h5";
+  po.decode.size = 24;  // pack resizes the 32 x 32 frames
+  po.workers = 2;
+  const PackResult packed = pack_clips(po);
+  REQUIRE(packed.scans.size() == cohort.scans.size());
+
+  auto store = std::make_shared<ClipStoreSource>(po.out);
+  CHECK(store->height() == 24);
+  for (const SplitFilter split : {SplitFilter::Train, SplitFilter::Val, SplitFilter::Test}) {
+    LoaderOptions o = split == SplitFilter::Train ? LoaderOptions::training()
+                                                  : LoaderOptions::evaluation(split);
+    o.batch_size = 4;
+    Loader loader(store, o);
+    int64_t clips = 0;
+    for (const Batch& b : run_epoch(loader, 0)) {
+      CHECK(b.x.shape() == Shape{b.size() * 8, 1, 24, 24});
+      const std::vector<float> y = b.y.to_vector();
+      for (int64_t i = 0; i < b.size(); ++i) {
+        const ScanRecord& r = store->scans()[b.scans[i]];
+        CHECK(split_matches(split, r.split));
+        CHECK(y[i] == doctest::Approx(r.score / 500.f));
+        ++clips;
+      }
+    }
+    CHECK(clips == static_cast<int64_t>(loader.split_scans().size()));
+  }
 }

@@ -140,3 +140,17 @@ TEST_CASE("synth writes a valid manifest and the same bytes for any thread count
   CHECK_THROWS_WITH_AS(plan_cohort([] { CohortOptions b; b.patients = 0; return b; }()),
                        "synth: --patients must be at least 1, got 0", Error);
 }
+
+TEST_CASE("learner synth command: writes a cohort, the same for the same seed; bad flags") {
+  test::TempDir a("synth_cli_a"), b("synth_cli_b");
+  const std::string tool = test::learner_binary();
+  const test::CommandResult ra = test::run_command(tool + " synth --fast --patients 2 --seed 5 --out " + a.path());
+  REQUIRE_MESSAGE(ra.exit_code == 0, ra.output);
+  CHECK(ra.output.find("synth: 2 patients") != std::string::npos);
+  const test::CommandResult rb = test::run_command(tool + " synth --fast --patients 2 --seed 5 --out " + b.path());
+  REQUIRE(rb.exit_code == 0);
+  CHECK(snapshot(a.path()) == snapshot(b.path()));
+  const test::CommandResult bad = test::run_command(tool + " synth --fast --size 8 --out " + a.path());
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.output.find("synth: --size must be in [16, 1024], got 8") != std::string::npos);
+}
