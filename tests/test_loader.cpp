@@ -369,3 +369,33 @@ TEST_CASE("end to end: learner synth -> pack -> loader feeds batches") {
     CHECK(clips == static_cast<int64_t>(loader.split_scans().size()));
   }
 }
+
+TEST_CASE("loader: N ranks with batch B/N see, together, the clips and pixels of one rank with B") {
+  auto source = make_source(24);  // 12 training scans: no padding for 2 ranks
+  LoaderOptions o = LoaderOptions::training();
+  o.seed = 8;
+  o.workers = 0;
+  o.batch_size = 4;
+  Loader single(source, o);
+  o.batch_size = 2;
+  o.world_size = 2;
+  o.rank = 0;
+  Loader rank0(source, o);
+  o.rank = 1;
+  Loader rank1(source, o);
+  const auto s = run_epoch(single, 3), r0 = run_epoch(rank0, 3), r1 = run_epoch(rank1, 3);
+  REQUIRE(s.size() == 3);
+  REQUIRE(r0.size() == 3);
+  REQUIRE(r1.size() == 3);
+  const int64_t clip = 8 * kC * kH * kW;
+  for (size_t k = 0; k < s.size(); ++k) {
+    const std::vector<float> xs = s[k].x.to_vector();
+    for (int64_t i = 0; i < 4; ++i) {
+      // Global position 4k + i lives on rank i % 2 as its clip i / 2 of batch k.
+      const Batch& part = i % 2 == 0 ? r0[k] : r1[k];
+      CHECK(part.scans[i / 2] == s[k].scans[i]);
+      const std::vector<float> xp = part.x.to_vector();
+      CHECK(std::equal(xs.begin() + i * clip, xs.begin() + (i + 1) * clip, xp.begin() + (i / 2) * clip));
+    }
+  }
+}

@@ -2,6 +2,8 @@
 // as folders of PNG frames plus manifest.csv, ready for `learner pack`.
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include "data/synth/cohort.h"
 #include "tools/commands.h"
