@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   learner::tools::add_demo_command(app);
   learner::tools::add_pack_command(app);
   learner::tools::add_inspect_command(app);
+  learner::tools::add_synth_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
