@@ -123,3 +123,13 @@ TEST_CASE("svg: confusion matrix heat map shows every count") {
   p.matrix.pop_back();
   CHECK_THROWS_AS(confusion_matrix_svg(p), Error);
 }
+
+TEST_CASE("svg: a legend with more series than fit says how many are left out") {
+  LineChart c;
+  for (int k = 0; k < 30; ++k) c.series.push_back({"series " + std::to_string(k), {0, 1}, {0, double(k)}});
+  const test::XmlSummary s = checked(line_chart_svg(c));
+  CHECK(s.elements.at("polyline") == 30);
+  CHECK(has_text(s, "series 17"));
+  CHECK_FALSE(has_text(s, "series 18"));
+  CHECK(has_text(s, "... and 12 more"));
+}

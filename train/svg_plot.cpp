@@ -229,7 +229,14 @@ std::string line_chart_svg(const LineChart& c) {
           svg += "<circle cx=\"" + num(x(s.x[i])) + "\" cy=\"" + num(y(s.y[i])) + "\" r=\"3\" fill=\"" + color +
                  "\"/>\n";
     const double ly = kTop + 8 + 18.0 * static_cast<double>(k);
-    if (ly > c.height - 10) continue;  // more series than the legend can hold
+    if (ly > c.height - 28) {  // more series than the legend can hold
+      if (k + 1 == c.series.size()) {
+        const size_t shown = static_cast<size_t>((c.height - 28 - kTop - 8) / 18) + 1;
+        svg += text(px_right + 12, kTop + 12 + 18.0 * static_cast<double>(shown),
+                    "... and " + std::to_string(c.series.size() - shown) + " more");
+      }
+      continue;
+    }
     svg += line(px_right + 12, ly, px_right + 40, ly, "stroke=\"" + color + "\" stroke-width=\"2\"" + dash_attr(s.dash));
     svg += text(px_right + 46, ly + 4, shorten(s.name, 26));
   }
