@@ -4,10 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "framework/error.h"
@@ -197,6 +201,16 @@ TEST_CASE("report: missing optional files are skipped with a note") {
   CHECK(md.find("## Pair classification") == std::string::npos);
   CHECK(md.find("| bare | - | - | 12.000 | 0.250 |") != std::string::npos);
   CHECK_FALSE(fs::exists(tmp.path / "out" / "fig1_bare.svg"));
+
+  // A run that has just started (no records yet) and an undefined Spearman (null) still report.
+  put(a / "metrics.jsonl", "");
+  put(a / "embedding_analysis.json", "{\"pairs\": [[0.5, 10], [0.5, 20], [0.5, 30]], \"spearman\": null, \"split\": \"test\"}");
+  write_report({a.string()}, options);
+  const std::string md2 = slurp(tmp.path / "out" / "report.md");
+  CHECK(md2.find("Note: metrics.jsonl has no records yet.") != std::string::npos);
+  CHECK(md2.find("| bare | - | - | - | n/a |") != std::string::npos);
+  CHECK(md2.find("## Training curves") == std::string::npos);
+  CHECK(fs::exists(tmp.path / "out" / "fig1_bare.svg"));
 }
 
 TEST_CASE("report: a bad metrics.jsonl line is an error naming file and line; nothing is written") {
