@@ -1,4 +1,4 @@
-// `learner report`: from one or more run folders (train/run_folder.h), a Markdown and an
+// `learner report`: from one or more run folders (train/run_reader.h), a Markdown and an
 // HTML report with SVG figures: training curves overlaid across runs, the paper's Fig. 1
 // analysis per run, confusion matrices, and a summary table like the paper's Tables 3-4.
 #pragma once
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "train/run_folder.h"
+#include "train/run_reader.h"
 
 namespace learner::train {
 

@@ -1,5 +1,5 @@
 // Run-folder files, validated as they are read (docs/report.md has the contract).
-#include "train/run_folder.h"
+#include "train/run_reader.h"
 
 #include <cmath>
 #include <filesystem>
