@@ -10,5 +10,6 @@ void add_demo_command(CLI::App& app);     // the main job: a small end-to-end tr
 void add_pack_command(CLI::App& app);     // manifest CSV + imaging files -> HDF5 clip store
 void add_inspect_command(CLI::App& app);  // summary and integrity check of a clip store
 void add_synth_command(CLI::App& app);    // synthetic lung-ultrasound cohort
+void add_report_command(CLI::App& app);   // Markdown + HTML report with SVG figures from run folders
 
 }  // namespace learner::tools

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   CLI::App app{"learner: train video networks to see small changes in one patient"};
   app.require_subcommand(1);
   learner::tools::add_info_command(app);
+  learner::tools::add_report_command(app);
   learner::tools::add_demo_command(app);
   learner::tools::add_pack_command(app);
   learner::tools::add_inspect_command(app);
