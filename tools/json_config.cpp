@@ -1,8 +1,11 @@
-// JSON <-> CLI11 options.
+// JSON config files expanded into command-line arguments.
 #include "tools/json_config.h"
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "framework/error.h"
 
 namespace learner::tools {
 
@@ -15,78 +18,70 @@ std::string scalar_text(const json& v) {
   return v.dump();
 }
 
-// Numbers and booleans stay typed in the resolved config; everything else is a string.
-json typed(const std::string& text) {
-  if (text == "true") return true;
-  if (text == "false") return false;
-  try {
-    size_t used = 0;
-    const double d = std::stod(text, &used);
-    if (used == text.size()) {
-      if (text.find_first_of(".eE") == std::string::npos) return std::stoll(text);
-      return d;
-    }
-  } catch (const std::exception&) {
-  }
-  return text;
-}
-
-json option_value(const CLI::Option* opt) {
-  std::vector<std::string> values = opt->count() > 0 ? opt->results() : std::vector<std::string>{};
-  if (values.empty()) {
-    const std::string def = opt->get_default_str();
-    if (def.empty()) return nullptr;
-    values = {def};
-  }
-  if (values.size() == 1) return typed(values[0]);
-  json list = json::array();
-  for (const auto& v : values) list.push_back(typed(v));
-  return list;
+bool given(const std::vector<std::string>& args, size_t from, const std::string& flag) {
+  for (size_t i = from; i < args.size(); ++i)
+    if (args[i] == flag || args[i].rfind(flag + "=", 0) == 0) return true;
+  return false;
 }
 }  // namespace
 
-std::vector<CLI::ConfigItem> JsonConfig::from_config(std::istream& input) const {
-  json root;
-  try {
-    input >> root;
-  } catch (const json::exception& e) {
-    throw CLI::ConversionError(std::string("--config: not valid JSON: ") + e.what());
-  }
-  if (!root.is_object()) throw CLI::ConversionError("--config: the file must hold a JSON object");
-  std::vector<CLI::ConfigItem> parsed;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    CLI::ConfigItem item;
-    item.name = it.key();
-    std::replace(item.name.begin(), item.name.end(), '_', '-');
-    if (it.value().is_array()) {
-      for (const json& v : it.value()) item.inputs.push_back(scalar_text(v));
-    } else if (it.value().is_object()) {
-      throw CLI::ConversionError("--config: '" + it.key() + "' holds an object; use flat keys");
-    } else {
-      item.inputs.push_back(scalar_text(it.value()));
-    }
-    parsed.push_back(std::move(item));
-  }
-  return parsed;
-}
-
-std::string JsonConfig::to_config(const CLI::App* app, bool, bool, std::string) const {
-  return resolved_config_json(*app);
-}
-
 void add_json_config(CLI::App& command) {
-  command.set_config("--config", "", "JSON file of flag values (flags given here override it)");
-  command.config_formatter(std::make_shared<JsonConfig>());
+  command.add_option("--config", "JSON file of flag values; flags given on the command line override it")
+      ->check(CLI::ExistingFile);
 }
 
-std::string resolved_config_json(const CLI::App& command) {
-  json out = json::object();
-  for (const CLI::Option* opt : command.get_options()) {
-    const std::string name = opt->get_single_name();
-    if (opt->get_lnames().empty() || name == "help" || name == "config") continue;
-    out[name] = option_value(opt);
+std::vector<std::string> expand_json_config(const CLI::App& app, int argc, const char* const* argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t s = 0; s < args.size(); ++s) {
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* candidate : app.get_subcommands({}))
+      if (candidate->get_name() == args[s]) sub = candidate;
+    if (sub == nullptr) continue;
+    auto config = std::find(args.begin() + static_cast<std::ptrdiff_t>(s), args.end(), "--config");
+    std::string path;
+    if (config != args.end() && config + 1 != args.end()) {
+      path = *(config + 1);
+    } else {
+      // `--resume --out RUN` continues with the run's own configuration.
+      auto resume = std::find(args.begin() + static_cast<std::ptrdiff_t>(s), args.end(), "--resume");
+      auto out = std::find(args.begin() + static_cast<std::ptrdiff_t>(s), args.end(), "--out");
+      if (resume == args.end() || out == args.end() || out + 1 == args.end()) return args;
+      path = *(out + 1) + "/config.json";
+      if (!std::ifstream(path)) return args;  // the command reports the missing run
+    }
+    std::ifstream in(path);
+    LEARNER_CHECK(in, "--config: cannot read '", path, "'");
+    json root;
+    try {
+      in >> root;
+    } catch (const json::exception& e) {
+      throw Error(str("--config ", path, ": not valid JSON: ", e.what()));
+    }
+    LEARNER_CHECK(root.is_object(), "--config ", path, ": the file must hold a JSON object of flag values");
+    std::vector<std::string> extra;
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      std::string name = it.key();
+      std::replace(name.begin(), name.end(), '_', '-');
+      const std::string flag = "--" + name;
+      const CLI::Option* opt = sub->get_option_no_throw(flag);
+      LEARNER_CHECK(opt != nullptr, "--config ", path, ": '", it.key(), "' is not a flag of `", sub->get_name(),
+                    "` (see learner ", sub->get_name(), " --help)");
+      if (given(args, s + 1, flag) || it.value().is_null()) continue;
+      if (opt->get_type_size() == 0) {  // a switch: present when true
+        if (it.value().is_boolean() && it.value().get<bool>()) extra.push_back(flag);
+        continue;
+      }
+      if (it.value().is_string() && it.value().get<std::string>().empty()) continue;
+      const json values = it.value().is_array() ? it.value() : json::array({it.value()});
+      for (const json& v : values) {
+        extra.push_back(flag);
+        extra.push_back(scalar_text(v));
+      }
+    }
+    args.insert(args.begin() + static_cast<std::ptrdiff_t>(s) + 1, extra.begin(), extra.end());
+    return args;
   }
-  return out.dump(2);
+  return args;
 }
 
 }  // namespace learner::tools

@@ -1,24 +1,23 @@
-// A CLI11 config formatter for JSON files, so that `--config run.json` supplies flag values
-// and flags given on the command line override them (CLI11's precedence). Keys are flag
-// names without dashes ("eps-w" or "eps_w"); values are strings, numbers, booleans or lists.
+// `--config FILE.json` for any subcommand: the file's keys are flag names without dashes
+// ("eps-w" or "eps_w") and supply values for flags not given on the command line, so flags
+// always override the file. CLI11 2.1 reads config files only for the top-level app, so
+// the file is expanded into command-line arguments before parsing.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 namespace learner::tools {
 
-class JsonConfig : public CLI::Config {
- public:
-  std::string to_config(const CLI::App* app, bool default_also, bool write_description,
-                        std::string prefix) const override;
-  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
-};
-
-// Adds `--config FILE` (JSON) to a subcommand.
+// Adds `--config FILE` to a subcommand (so --help lists it and parsing accepts it).
 void add_json_config(CLI::App& command);
 
-// The resolved values of a subcommand's options as a JSON object text (what a run folder
-// keeps as config.json): every option with a long name, given or defaulted.
-std::string resolved_config_json(const CLI::App& command);
+// Returns argv (without the program name) with the values of a subcommand's --config file
+// inserted after the subcommand name for every flag the command line does not set. Without
+// --config, `--resume --out RUN` reads RUN/config.json the same way.
+// Throws learner::Error for an unreadable file, bad JSON or an unknown key.
+std::vector<std::string> expand_json_config(const CLI::App& app, int argc, const char* const* argv);
 
 }  // namespace learner::tools

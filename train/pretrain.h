@@ -17,7 +17,6 @@ enum class OptimizerKind { Adam, SGD };
 struct PretrainOptions {
   std::string data;          // clip store (.h5)
   std::string out;           // run folder
-  std::string config_json;   // the resolved configuration, written to the run folder
   bool resume = false;
   LossKind loss = LossKind::MSE_WCL;
   Similarity similarity = Similarity::Cos;
@@ -28,6 +27,7 @@ struct PretrainOptions {
   int batch = 8;
   int epochs = 100;
   int64_t max_steps = 0;     // > 0: stop after this many optimizer steps (and save)
+  int64_t save_every = 0;    // > 0: also save checkpoints/last every this many steps
   float lr = 1e-3f;
   int warmup_steps = 0;
   OptimizerKind optimizer = OptimizerKind::Adam;
@@ -42,6 +42,10 @@ struct PretrainOptions {
   int workers = 2;
   bool validate = true;
 };
+
+// The options as the run folder's config.json: keys are the flag names, values as one would
+// type them ("loss": "wcl"), so `--config RUN/config.json` repeats the run.
+std::string to_config_json(const PretrainOptions& options);
 
 // Runs the whole stage; returns the process exit code (0, or 128+signal after a clean stop).
 int run_pretrain(const PretrainOptions& options);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "framework/error.h"
+#include "train/tfevents.h"
 
 namespace learner::train {
 
@@ -61,6 +62,7 @@ RunFolder::RunFolder(const std::string& path, FolderMode mode) : path_(path) {
   metrics_.open(file("metrics.jsonl"), std::ios::app);
   log_.open(file("log.txt"), std::ios::app);
   LEARNER_CHECK(metrics_ && log_, "cannot write into run folder '", path, "'");
+  events_ = std::make_unique<EventWriter>(path);
 }
 
 RunFolder::~RunFolder() = default;
@@ -75,7 +77,10 @@ void RunFolder::write_config(const std::string& json_text) { write_file_atomic(f
 
 void RunFolder::log_metrics(int64_t step, int64_t epoch, const std::string& phase, const nlohmann::json& values) {
   nlohmann::json line = {{"step", step}, {"epoch", epoch}, {"phase", phase}};
-  for (auto it = values.begin(); it != values.end(); ++it) line[it.key()] = it.value();
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    line[it.key()] = it.value();
+    if (it.value().is_number()) events_->add_scalar(phase + "/" + it.key(), it.value().get<float>(), step);
+  }
   metrics_ << line.dump() << "\n";
   metrics_.flush();
 }

@@ -7,11 +7,14 @@
 #pragma once
 
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace learner::train {
+
+class EventWriter;
 
 enum class FolderMode { Fresh, Resume };
 
@@ -29,7 +32,8 @@ class RunFolder {
   std::string file(const std::string& name) const;             // <path>/<name>
 
   void write_config(const std::string& json_text);  // atomic
-  // Appends {"step", "epoch", "phase", ...numbers} to metrics.jsonl.
+  // Appends {"step", "epoch", "phase", ...numbers} to metrics.jsonl, and each number to
+  // the TensorBoard event file as "<phase>/<key>".
   void log_metrics(int64_t step, int64_t epoch, const std::string& phase, const nlohmann::json& values);
   // Prints a line and appends it to log.txt.
   void log(const std::string& line);
@@ -40,6 +44,7 @@ class RunFolder {
  private:
   std::string path_;
   std::ofstream metrics_, log_;
+  std::unique_ptr<EventWriter> events_;
 };
 
 // Writes `text` to `path` atomically (temporary file, fsync, rename).

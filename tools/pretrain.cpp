@@ -1,0 +1,80 @@
+// `learner pretrain`: stage 1 (paper Algorithm 1) from the command line.
+#include <map>
+
+#include "framework/error.h"
+#include "tools/commands.h"
+#include "tools/json_config.h"
+#include "train/pretrain.h"
+
+namespace learner::tools {
+
+namespace {
+
+// An option taking one of a few words, stored as an enum; a bad word gets CLI11's
+// "not in {...}" message listing the words.
+template <typename E>
+CLI::Option* add_choice(CLI::App* cmd, const std::string& flag, E& target, const std::map<std::string, E>& choices,
+                        const std::string& help) {
+  std::vector<std::string> words;
+  std::string current;
+  for (const auto& [word, value] : choices) {
+    words.push_back(word);
+    if (value == target) current = word;
+  }
+  return cmd->add_option_function<std::string>(flag, [&target, choices](const std::string& word) { target = choices.at(word); },
+                                               help)
+      ->check(CLI::IsMember(words))
+      ->default_str(current);
+}
+
+}  // namespace
+
+void add_pretrain_command(CLI::App& app) {
+  auto o = std::make_shared<train::PretrainOptions>();
+  CLI::App* cmd = app.add_subcommand("pretrain", "Stage 1: pre-train the video encoder on health scores (MSE + CL/wCL)");
+  add_json_config(*cmd);
+  cmd->add_option("--data", o->data, "clip store made by `learner pack` (.h5)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--out", o->out, "run folder (created; must not hold a run unless --resume)")->required();
+  cmd->add_flag("--resume", o->resume, "continue the run in --out from checkpoints/last.safetensors");
+  add_choice(cmd, "--loss", o->loss,
+             {{"mse", train::LossKind::MSE}, {"cl", train::LossKind::MSE_CL}, {"wcl", train::LossKind::MSE_WCL}},
+             "mse, cl (MSE + lambda CL) or wcl (MSE + lambda wCL)");
+  add_choice(cmd, "--sim", o->similarity, {{"cos", Similarity::Cos}, {"l2", Similarity::L2}},
+             "similarity in the contrastive loss");
+  cmd->add_option("--lambda", o->lambda, "weight of the contrastive term")->capture_default_str();
+  cmd->add_option("--eps-w", o->eps_w, "eps_w of the weighted loss")->capture_default_str();
+  add_choice(cmd, "--backbone", o->backbone,
+             {{"tsm", models::Backbone::TSM}, {"resnet2d", models::Backbone::ResNet2D}},
+             "tsm (TSM-ResNet18) or resnet2d (paper Table 4 baseline)");
+  cmd->add_option("--frames", o->frames, "frames per clip, T")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o->batch, "clips per batch, B")->capture_default_str()->check(CLI::Range(2, 1 << 20));
+  cmd->add_option("--epochs", o->epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", o->max_steps, "stop after this many optimizer steps (0: run all epochs)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--save-every", o->save_every, "also save checkpoints/last every N steps (0: at epoch ends)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--lr", o->lr, "initial learning rate (cosine annealed to 0 per step)")->capture_default_str();
+  cmd->add_option("--warmup-steps", o->warmup_steps, "linear warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_choice(cmd, "--optimizer", o->optimizer,
+             {{"adam", train::OptimizerKind::Adam}, {"sgd", train::OptimizerKind::SGD}}, "adam or sgd");
+  cmd->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
+  cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed for initialisation and data order")->capture_default_str();
+  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--init", o->init, "encoder weights: a torchvision ResNet-18 or learner checkpoint (.safetensors)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--shuffle", o->shuffle, "reshuffle the training split every epoch (0 or 1)")->capture_default_str();
+  cmd->add_option("--augment", o->augment, "training augmentation (0 or 1)")->capture_default_str();
+  add_choice(cmd, "--sampling", o->center_sampling, {{"random", false}, {"center", true}},
+             "training frame sampling: random (TSN) or center (evaluation sampling)");
+  cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--validate", o->validate, "validate every epoch (0 or 1)")->capture_default_str();
+  cmd->callback([o] {
+    const int code = train::run_pretrain(*o);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace learner::tools

@@ -1,0 +1,261 @@
+// The stage-1 training loop.
+#include "train/pretrain.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "data/labels.h"
+#include "data/loader.h"
+#include "framework/ops.h"
+#include "framework/optim/optimizer.h"
+#include "framework/optim/schedule.h"
+#include "framework/runtime.h"
+#include "models/checkpoint.h"
+#include "models/heads.h"
+#include "train/embedding.h"
+#include "train/metrics.h"
+#include "train/progress.h"
+#include "train/run_folder.h"
+#include "train/stop_signal.h"
+#include "train/training_state.h"
+
+namespace learner::train {
+
+namespace {
+
+// Fig. 1 pairs kept per split: enough for a stable Spearman, small enough for a JSON file.
+constexpr int64_t kMaxAnalysisPairs = 20000;
+
+void check_options(const PretrainOptions& o) {
+  LEARNER_CHECK(!o.data.empty(), "pretrain: --data FILE.h5 is required (make one with `learner pack`)");
+  LEARNER_CHECK(!o.out.empty(), "pretrain: --out DIR is required (the run folder)");
+  LEARNER_CHECK(o.frames > 0, "pretrain: --frames must be positive, got ", o.frames);
+  LEARNER_CHECK(o.batch >= 2, "pretrain: --batch must be at least 2 (mining compares clips), got ", o.batch);
+  LEARNER_CHECK(o.epochs > 0, "pretrain: --epochs must be positive, got ", o.epochs);
+  LEARNER_CHECK(o.max_steps >= 0, "pretrain: --steps must be >= 0, got ", o.max_steps);
+  LEARNER_CHECK(o.save_every >= 0, "pretrain: --save-every must be >= 0, got ", o.save_every);
+  LEARNER_CHECK(o.lr > 0 && std::isfinite(o.lr), "pretrain: --lr must be a positive number, got ", o.lr);
+  LEARNER_CHECK(o.lambda >= 0 && std::isfinite(o.lambda), "pretrain: --lambda must be >= 0, got ", o.lambda);
+  LEARNER_CHECK(o.eps_w > 0, "pretrain: --eps-w must be positive, got ", o.eps_w);
+  LEARNER_CHECK(o.momentum >= 0 && o.momentum < 1, "pretrain: --momentum must be in [0, 1), got ", o.momentum);
+}
+
+Device resolve_device(const std::string& name) {
+  if (name == "auto") return cuda_available() ? Device::cuda(0) : Device::cpu();
+  const Device d = parse_device(name);
+  LEARNER_CHECK(d.is_cpu() || d.index < cuda_device_count(), "--device ", name, ": ",
+                cuda_device_count(), " CUDA device(s) visible; use --device cpu");
+  return d;
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const PretrainOptions& o, nn::Module& model) {
+  if (o.optimizer == OptimizerKind::SGD) {
+    optim::SgdOptions s;
+    s.lr = o.lr;
+    s.momentum = o.momentum;
+    s.weight_decay = o.weight_decay;
+    return std::make_unique<optim::Sgd>(model.parameters(), s);
+  }
+  optim::AdamOptions a;  // SPEC section 7: beta 0.9/0.999, eps 1e-8
+  a.lr = o.lr;
+  a.weight_decay = o.weight_decay;
+  return std::make_unique<optim::Adam>(model.parameters(), a);
+}
+
+// Sum of every gradient: NaN or Inf anywhere makes it non-finite (one host sync per step).
+bool gradients_finite(nn::Module& model) {
+  NoGradGuard no_grad;
+  Tensor total;
+  for (Tensor* p : model.parameters()) {
+    if (!p->grad().defined()) continue;
+    const Tensor s = sum(p->grad());
+    total = total.defined() ? add(total, s) : s;
+  }
+  return !total.defined() || std::isfinite(total.item());
+}
+
+std::string joined(const std::vector<std::string>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + ids[i];
+  return out;
+}
+
+// Score MAE and the Spearman correlation between embedding cosine distance and |HS
+// difference| (paper Fig. 1) over one split.
+struct SplitMetrics {
+  nlohmann::json values;
+  EmbeddingAnalysis analysis;
+  bool empty = true;
+};
+
+SplitMetrics evaluate_split(models::PretrainModel& model, const std::shared_ptr<const data::FrameSource>& source,
+                            data::SplitFilter split, const PretrainOptions& o, Device device, uint64_t seed) {
+  SplitMetrics m;
+  const SplitEmbeddings e = embed_split(model, source, split, o.frames, o.batch, o.workers, device);
+  if (e.scans.empty()) return m;
+  m.empty = false;
+  m.analysis = embedding_analysis(e.embeddings, e.scores, kMaxAnalysisPairs, seed);
+  m.values = {{"mae", mean_absolute_error(e.predictions, e.scores)}, {"clips", e.scans.size()}};
+  if (std::isfinite(m.analysis.spearman)) m.values["spearman"] = m.analysis.spearman;
+  return m;
+}
+
+}  // namespace
+
+std::string to_config_json(const PretrainOptions& o) {
+  const char* loss = o.loss == LossKind::MSE ? "mse" : o.loss == LossKind::MSE_CL ? "cl" : "wcl";
+  nlohmann::json j = {
+      {"data", o.data}, {"out", o.out}, {"loss", loss}, {"sim", o.similarity == Similarity::Cos ? "cos" : "l2"},
+      {"lambda", o.lambda}, {"eps-w", o.eps_w},
+      {"backbone", o.backbone == models::Backbone::TSM ? "tsm" : "resnet2d"}, {"frames", o.frames},
+      {"batch", o.batch}, {"epochs", o.epochs}, {"steps", o.max_steps}, {"save-every", o.save_every}, {"lr", o.lr},
+      {"warmup-steps", o.warmup_steps}, {"optimizer", o.optimizer == OptimizerKind::Adam ? "adam" : "sgd"},
+      {"momentum", o.momentum}, {"weight-decay", o.weight_decay}, {"seed", o.seed}, {"device", o.device},
+      {"init", o.init}, {"shuffle", o.shuffle}, {"augment", o.augment},
+      {"sampling", o.center_sampling ? "center" : "random"}, {"workers", o.workers}, {"validate", o.validate}};
+  return j.dump(2);
+}
+
+int run_pretrain(const PretrainOptions& o) {
+  check_options(o);
+  const Device device = resolve_device(o.device);
+  auto source = std::make_shared<data::ClipStoreSource>(o.data);
+  RunFolder folder(o.out, o.resume ? FolderMode::Resume : FolderMode::Fresh);
+  if (!o.resume) folder.write_config(to_config_json(o));
+
+  data::LoaderOptions train_options = data::LoaderOptions::training();
+  train_options.batch_size = o.batch;
+  train_options.frames = o.frames;
+  train_options.seed = o.seed;
+  train_options.shuffle = o.shuffle;
+  train_options.augment = o.augment;
+  train_options.sampling = o.center_sampling ? data::Sampling::Eval : data::Sampling::Train;
+  train_options.workers = o.workers;
+  // A last batch of 1 clip has no pairs to mine, and a smaller one mines differently: training
+  // batches are always full (the few clips left over join the next epoch's shuffle).
+  train_options.drop_last = true;
+  data::Loader train_loader(source, train_options);
+  LEARNER_CHECK(train_loader.batches_per_epoch() > 0, o.data, ": the training split has ",
+                train_loader.split_scans().size(), " scans, fewer than --batch ", o.batch,
+                "; use a smaller --batch or pack with a larger train fraction (--split)");
+
+  int64_t val_scans = 0;
+  for (const auto& scan : source->scans()) val_scans += scan.split == data::Split::Val;
+  const bool validating = o.validate && val_scans > 0;
+
+  Generator init_gen(o.seed);
+  models::EncoderOptions encoder_options;
+  encoder_options.backbone = o.backbone;
+  encoder_options.frames = o.frames;
+  encoder_options.in_channels = source->channels();
+  models::PretrainModel model(encoder_options, init_gen);
+  if (!o.init.empty() && !o.resume) models::init_encoder(o.init, *model.encoder);
+  model.to(device);
+  model.train();
+  std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(o, model);
+
+  const int64_t steps_per_epoch = train_loader.batches_per_epoch();
+  optim::CosineSchedule schedule{o.lr, steps_per_epoch * o.epochs, o.warmup_steps, 0.f};
+  const int64_t last_step = o.max_steps > 0 ? std::min<int64_t>(o.max_steps, schedule.total_steps) : schedule.total_steps;
+
+  RunPosition position;
+  if (o.resume) {
+    position = load_training_state(folder.checkpoint_path("last"), model, *optimizer);
+    folder.truncate_metrics_after(position.step);
+    folder.log(str("resumed from ", folder.checkpoint_path("last"), " at epoch ", position.epoch, ", batch ",
+                   position.batch, ", step ", position.step));
+  }
+  folder.log(str("pretrain: ", source->scans().size(), " scans in ", o.data, "; ",
+                 train_loader.split_scans().size(), " train, ", val_scans, " val; ",
+                 steps_per_epoch, " steps/epoch, ", last_step, " steps on ", device.str()));
+
+  const bool contrastive = o.loss != LossKind::MSE;
+  const ContrastiveKind kind = o.loss == LossKind::MSE_WCL ? ContrastiveKind::WCL : ContrastiveKind::CL;
+  auto save_last = [&] {
+    save_training_state(folder.checkpoint_path("last"), model, *optimizer, position);
+  };
+
+  install_stop_handlers();
+  Progress progress("pretrain", last_step);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t clips_seen = 0;
+  while (position.epoch < o.epochs && position.step < last_step) {
+    train_loader.start_epoch(position.epoch);
+    data::Batch batch;
+    for (int64_t skip = 0; skip < position.batch; ++skip) train_loader.next(batch);  // resume mid-epoch
+    while (position.step < last_step && train_loader.next(batch)) {
+      const Tensor x = batch.x.to(device), y = batch.y.to(device);
+      optimizer->set_lr(schedule.lr_at(position.step));
+      const auto out = model.run(x);
+      const Tensor mse = mse_loss(out.prediction, y);
+      Tensor loss = mse, cl;
+      if (contrastive) {
+        cl = contrastive_loss(out.embedding, y, kind, o.similarity, o.eps_w);
+        loss = add(mse, mul_scalar(cl, o.lambda));
+      }
+      const float loss_value = loss.item();
+      LEARNER_CHECK(std::isfinite(loss_value), "pretrain: the loss is ", loss_value, " at step ", position.step,
+                    " (epoch ", position.epoch, ", batch ", batch.index, "; scans ", joined(batch.scan_ids),
+                    "); the last good checkpoint is ", folder.checkpoint_path("last"),
+                    ". Lower --lr or check those scans");
+      optimizer->zero_grad();
+      loss.backward();
+      LEARNER_CHECK(gradients_finite(model), "pretrain: a gradient is NaN or Inf at step ", position.step,
+                    " (scans ", joined(batch.scan_ids), "); the last good checkpoint is ",
+                    folder.checkpoint_path("last"), ". Lower --lr or check those scans");
+      optimizer->step();
+      ++position.step;
+      ++position.batch;
+      clips_seen += batch.size();
+
+      nlohmann::json values = {{"loss", loss_value}, {"mse", mse.item()}, {"lr", optimizer->lr()}};
+      if (contrastive) values["cl"] = cl.item();
+      folder.log_metrics(position.step, position.epoch, "train", values);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.update(position.step, str("epoch ", position.epoch, "  loss ", loss_value, "  ",
+                                         static_cast<int>(clips_seen / std::max(seconds, 1e-9)), " clips/s"));
+      if (o.save_every > 0 && position.step % o.save_every == 0) save_last();
+      if (stop_requested()) {
+        progress.finish();
+        save_last();
+        folder.log(str("stopped by signal ", stop_signal(), " at step ", position.step, "; saved ",
+                       folder.checkpoint_path("last"), " (continue with --resume)"));
+        return 128 + stop_signal();
+      }
+    }
+    if (position.step >= last_step && position.batch < steps_per_epoch) break;  // --steps ended mid-epoch
+    ++position.epoch;
+    position.batch = 0;
+    if (validating) {
+      const SplitMetrics v = evaluate_split(model, source, data::SplitFilter::Val, o, device, o.seed);
+      folder.log_metrics(position.step, position.epoch - 1, "val", v.values);
+      const double mae = v.values["mae"].get<double>();
+      folder.log(str("epoch ", position.epoch - 1, ": val MAE ", mae, " (score units), Spearman ",
+                     v.values.value("spearman", std::nan("")), " over ", v.values["clips"].get<int64_t>(), " clips"));
+      if (!position.has_best || mae < position.best_metric) {
+        position.best_metric = mae;
+        position.has_best = true;
+        models::save_module(folder.checkpoint_path("best"), model, {{"learner.val_mae", std::to_string(mae)}});
+      }
+    }
+    save_last();
+  }
+  progress.finish();
+  save_last();
+  if (!position.has_best) models::save_module(folder.checkpoint_path("best"), model);
+  // The test split, with the best checkpoint: score MAE and the Fig. 1 analysis.
+  models::load_module(folder.checkpoint_path("best"), model);
+  const SplitMetrics test = evaluate_split(model, source, data::SplitFilter::Test, o, device, o.seed);
+  if (!test.empty) {
+    folder.log_metrics(position.step, position.epoch, "test", test.values);
+    write_file_atomic(folder.file("embedding_analysis.json"), to_json(test.analysis, "test").dump() + "\n");
+    folder.log(str("test (best checkpoint): MAE ", test.values["mae"].get<double>(), ", Spearman(cos distance, |HS diff|) ",
+                   test.analysis.spearman, " over ", test.analysis.pairs.size(), " pairs"));
+  }
+  folder.log(str("pretrain finished at step ", position.step, "; checkpoints in ", folder.path(), "/checkpoints"));
+  return 0;
+}
+
+}  // namespace learner::train
