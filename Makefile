@@ -25,7 +25,7 @@ bench: build
 	$(BUILD)/learner_bench
 
 demo: build
-	$(BUILD)/learner demo
+	LEARNER=$(BUILD)/learner ./scripts/demo.sh
 
 clean:
 	rm -rf $(BUILD)

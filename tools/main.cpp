@@ -13,8 +13,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   learner::tools::add_info_command(app);
   learner::tools::add_report_command(app);
-  learner::tools::add_demo_command(app);
+  learner::tools::add_smoke_command(app);
   learner::tools::add_pretrain_command(app);
+  learner::tools::add_classify_command(app);
+  learner::tools::add_eval_command(app);
+  learner::tools::add_embed_command(app);
   learner::tools::add_pack_command(app);
   learner::tools::add_inspect_command(app);
   learner::tools::add_synth_command(app);

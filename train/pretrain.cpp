@@ -16,6 +16,7 @@
 #include "models/heads.h"
 #include "train/embedding.h"
 #include "train/metrics.h"
+#include "train/pretrained.h"
 #include "train/progress.h"
 #include "train/run_folder.h"
 #include "train/stop_signal.h"
@@ -40,14 +41,6 @@ void check_options(const PretrainOptions& o) {
   LEARNER_CHECK(o.lambda >= 0 && std::isfinite(o.lambda), "pretrain: --lambda must be >= 0, got ", o.lambda);
   LEARNER_CHECK(o.eps_w > 0, "pretrain: --eps-w must be positive, got ", o.eps_w);
   LEARNER_CHECK(o.momentum >= 0 && o.momentum < 1, "pretrain: --momentum must be in [0, 1), got ", o.momentum);
-}
-
-Device resolve_device(const std::string& name) {
-  if (name == "auto") return cuda_available() ? Device::cuda(0) : Device::cpu();
-  const Device d = parse_device(name);
-  LEARNER_CHECK(d.is_cpu() || d.index < cuda_device_count(), "--device ", name, ": ",
-                cuda_device_count(), " CUDA device(s) visible; use --device cpu");
-  return d;
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const PretrainOptions& o, nn::Module& model) {
@@ -120,7 +113,7 @@ std::string to_config_json(const PretrainOptions& o) {
 
 int run_pretrain(const PretrainOptions& o) {
   check_options(o);
-  const Device device = resolve_device(o.device);
+  const Device device = device_from_flag(o.device);
   auto source = std::make_shared<data::ClipStoreSource>(o.data);
   RunFolder folder(o.out, o.resume ? FolderMode::Resume : FolderMode::Fresh);
   if (!o.resume) folder.write_config(to_config_json(o));

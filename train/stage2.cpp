@@ -1,0 +1,200 @@
+// Stage 2: the pair classifier on frozen embeddings, and its evaluation.
+#include "train/stage2.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "data/labels.h"
+#include "framework/nn/state_dict.h"
+#include "framework/ops.h"
+#include "framework/optim/optimizer.h"
+#include "train/embedding.h"
+#include "train/metrics.h"
+#include "train/pretrained.h"
+#include "train/run_folder.h"
+
+namespace learner::train {
+
+namespace {
+
+// The features [u_a, u_b, u_b - u_a] (P, 3E) and labels (P) of a split's pairs.
+struct PairSet {
+  Tensor features, labels;
+  std::vector<int64_t> labels_host;
+  int64_t size() const { return static_cast<int64_t>(labels_host.size()); }
+};
+
+PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, data::Split split, Device device) {
+  std::vector<int64_t> row_of(source.scans().size(), -1);
+  for (size_t r = 0; r < all.scans.size(); ++r) row_of[all.scans[r]] = static_cast<int64_t>(r);
+  const int64_t E = all.embeddings.dim() == 2 ? all.embeddings.size(1) : 0;
+  const float* u = all.embeddings.data<float>();
+  PairSet set;
+  std::vector<float> features;
+  for (const data::ScanPair& p : data::consecutive_pairs(source.scans(), split, source.score_spec())) {
+    const int64_t a = row_of[p.first], b = row_of[p.second];
+    LEARNER_CHECK(a >= 0 && b >= 0, "internal: pair of scans without embeddings");
+    features.insert(features.end(), u + a * E, u + (a + 1) * E);
+    features.insert(features.end(), u + b * E, u + (b + 1) * E);
+    for (int64_t k = 0; k < E; ++k) features.push_back(u[b * E + k] - u[a * E + k]);
+    set.labels_host.push_back(static_cast<int64_t>(p.label));
+  }
+  set.features = Tensor::from_vector(features, {set.size(), 3 * E}, device);
+  set.labels = Tensor::from_vector(set.labels_host, {set.size()}, device);
+  return set;
+}
+
+std::vector<int64_t> predict(models::PairClassifier& classifier, const PairSet& set) {
+  NoGradGuard no_grad;
+  classifier.eval();
+  const std::vector<float> logits = classifier(set.features).to_vector();
+  std::vector<int64_t> out(set.size());
+  for (int64_t i = 0; i < set.size(); ++i)
+    out[i] = std::max_element(logits.begin() + i * 3, logits.begin() + i * 3 + 3) - (logits.begin() + i * 3);
+  return out;
+}
+
+std::string data_path(const std::string& given, const nlohmann::json& config, const std::string& run) {
+  if (!given.empty()) return given;
+  const std::string data = config.value("data", "");
+  LEARNER_CHECK(!data.empty(), run, "/config.json names no data file; pass --data FILE.h5");
+  return data;
+}
+
+// Embeddings of every scan with the run's encoder.
+SplitEmbeddings embed_all(models::PretrainModel& model, std::shared_ptr<const data::FrameSource> source,
+                          const EncoderSpec& spec, int workers, Device device) {
+  return embed_split(model, std::move(source), data::SplitFilter::All, spec.frames, 16, workers, device);
+}
+
+}  // namespace
+
+void run_classify(const ClassifyOptions& o) {
+  LEARNER_CHECK(o.epochs > 0 && o.batch > 0 && o.lr > 0, "classify: --epochs, --batch and --lr must be positive");
+  const nlohmann::json config = read_run_config(o.run);
+  const EncoderSpec spec = encoder_spec_of_run(config, o.run);
+  const Device device = device_from_flag(o.device);
+  const std::string checkpoint = o.checkpoint.empty() ? o.run + "/checkpoints/best.safetensors" : o.checkpoint;
+  auto source = std::make_shared<data::ClipStoreSource>(data_path(o.data, config, o.run));
+  auto model = load_pretrained(checkpoint, spec, source->channels(), device);
+  RunFolder folder(o.run, FolderMode::Resume);
+
+  const SplitEmbeddings all = embed_all(*model, source, spec, o.workers, device);
+  const PairSet train = make_pairs(all, *source, data::Split::Train, device);
+  const PairSet val = make_pairs(all, *source, data::Split::Val, device);
+  const PairSet test = make_pairs(all, *source, data::Split::Test, device);
+  LEARNER_CHECK(train.size() > 0, source->name(), ": the training split has no pairs of consecutive scans");
+  folder.log(str("classify: embedded ", all.scans.size(), " scans with ", checkpoint, "; pairs: ", train.size(),
+                 " train, ", val.size(), " val, ", test.size(), " test"));
+
+  Generator gen(o.seed);
+  models::PairClassifier classifier(model->encoder->embedding_width(), gen);
+  classifier.to(device);
+  optim::AdamOptions adam_options;
+  adam_options.lr = o.lr;
+  optim::Adam adam(classifier.parameters(), adam_options);
+
+  NamedTensors best;
+  double best_f1 = -1;
+  int64_t step = 0;
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    classifier.train();
+    // A fresh order of the training pairs each epoch, from (seed, epoch) alone.
+    std::vector<int64_t> order(train.size());
+    for (int64_t i = 0; i < train.size(); ++i) order[i] = i;
+    Generator shuffle(o.seed * 1000003 + static_cast<uint64_t>(epoch));
+    for (int64_t i = train.size() - 1; i > 0; --i) std::swap(order[i], order[shuffle.randint(i + 1)]);
+    double loss_sum = 0;
+    int64_t batches = 0;
+    for (int64_t start = 0; start < train.size(); start += o.batch) {
+      const int64_t n = std::min<int64_t>(o.batch, train.size() - start);
+      const Tensor index = Tensor::from_vector(std::vector<int64_t>(order.begin() + start, order.begin() + start + n), {n}, device);
+      const Tensor loss = cross_entropy(classifier(index_select(train.features, 0, index)),
+                                        index_select(train.labels, 0, index));
+      adam.zero_grad();
+      loss.backward();
+      adam.step();
+      loss_sum += loss.item();
+      ++batches;
+      ++step;
+    }
+    const ClassificationReport train_report = classification_report(train.labels_host, predict(classifier, train));
+    folder.log_metrics(step, epoch, "classify_train",
+                       {{"loss", loss_sum / batches}, {"accuracy", train_report.accuracy}, {"macro_f1", train_report.macro_f1}});
+    // Selection on validation macro F1; without validation pairs the last epoch is kept.
+    double f1 = epoch;
+    if (val.size() > 0) {
+      const ClassificationReport r = classification_report(val.labels_host, predict(classifier, val));
+      folder.log_metrics(step, epoch, "classify_val", {{"accuracy", r.accuracy}, {"macro_f1", r.macro_f1}});
+      f1 = r.macro_f1;
+    }
+    if (f1 > best_f1) {
+      best_f1 = f1;
+      best.clear();
+      for (auto& [name, t] : nn::state_dict(classifier)) best.emplace_back(name, t.clone());
+    }
+  }
+  SafetensorsFile chosen;
+  chosen.tensors = best;
+  nn::load_state_dict(classifier, chosen, "", "best classifier");
+
+  NamedTensors to_save = nn::state_dict(*model->encoder, "encoder.");
+  for (auto& entry : nn::state_dict(classifier)) to_save.push_back(entry);
+  const std::string classifier_path = folder.checkpoint_path("classifier");
+  write_safetensors(classifier_path, to_save, {{"format", "pt"}, {"learner.encoder_checkpoint", checkpoint}});
+  folder.log(str("classify: best validation macro F1 ", val.size() > 0 ? best_f1 : std::nan(""), "; saved ",
+                 classifier_path));
+
+  if (test.size() > 0) {
+    const ClassificationReport report = classification_report(test.labels_host, predict(classifier, test));
+    folder.log_metrics(step, o.epochs, "classify_test", {{"accuracy", report.accuracy}, {"macro_f1", report.macro_f1}});
+    write_file_atomic(folder.file("eval.json"), to_json(report).dump(2) + "\n");
+    folder.log("test pairs:\n" + format_classification_report(report));
+  } else {
+    folder.log("classify: the test split has no pairs; nothing to report");
+  }
+}
+
+void run_eval(const EvalOptions& o) {
+  const nlohmann::json config = read_run_config(o.run);
+  const EncoderSpec spec = encoder_spec_of_run(config, o.run);
+  const Device device = device_from_flag(o.device);
+  const std::string checkpoint = o.checkpoint.empty() ? o.run + "/checkpoints/classifier.safetensors" : o.checkpoint;
+  auto source = std::make_shared<data::ClipStoreSource>(data_path(o.data, config, o.run));
+  const data::SplitFilter filter = data::parse_split_filter(o.split);
+
+  // The classifier file holds the frozen encoder (encoder.*) and the classifier (classifier.*).
+  const SafetensorsFile file = read_safetensors(checkpoint);
+  SafetensorsFile encoder_part, classifier_part;
+  for (const auto& [name, t] : file.tensors)
+    (name.rfind("encoder.", 0) == 0 ? encoder_part : classifier_part).tensors.emplace_back(name, t);
+  models::EncoderOptions encoder_options;
+  encoder_options.backbone = spec.backbone;
+  encoder_options.frames = spec.frames;
+  encoder_options.in_channels = source->channels();
+  models::PretrainModel model(encoder_options);
+  nn::load_state_dict(*model.encoder, encoder_part, "encoder.", checkpoint);
+  models::PairClassifier classifier(model.encoder->embedding_width());
+  nn::load_state_dict(classifier, classifier_part, "", checkpoint);
+  model.to(device);
+  classifier.to(device);
+
+  const SplitEmbeddings all = embed_all(model, source, spec, o.workers, device);
+  std::vector<int64_t> labels, predictions;
+  for (data::Split split : {data::Split::Train, data::Split::Val, data::Split::Test}) {
+    if (!data::split_matches(filter, split)) continue;
+    const PairSet set = make_pairs(all, *source, split, device);
+    if (set.size() == 0) continue;
+    const std::vector<int64_t> p = predict(classifier, set);
+    labels.insert(labels.end(), set.labels_host.begin(), set.labels_host.end());
+    predictions.insert(predictions.end(), p.begin(), p.end());
+  }
+  LEARNER_CHECK(!labels.empty(), source->name(), ": split '", o.split, "' has no pairs of consecutive scans");
+  const ClassificationReport report = classification_report(labels, predictions);
+  std::printf("%s", format_classification_report(report).c_str());
+  const std::string out = o.json_out.empty() ? o.run + "/eval_" + o.split + ".json" : o.json_out;
+  write_file_atomic(out, to_json(report).dump(2) + "\n");
+  std::printf("written: %s\n", out.c_str());
+}
+
+}  // namespace learner::train
