@@ -2,6 +2,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# OpenMP threads sleep instead of spinning between regions: much faster on shared cores
+# (docs/performance.md); the learner binary sets the same itself.
+export OMP_WAIT_POLICY ?= passive
 
 .PHONY: all deps configure build test bench demo clean
 

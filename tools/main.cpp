@@ -2,13 +2,30 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "tools/commands.h"
 #include "tools/json_config.h"
 
+namespace {
+// libgomp's idle threads spin between parallel regions by default; on a machine whose cores
+// are shared (CI, a desktop, two jobs at once) a spinning thread holds the core its partner
+// needs and a step runs up to 4x slower (docs/performance.md). libgomp reads
+// OMP_WAIT_POLICY once, when it loads, before main: so unless the user chose a policy, we
+// set "passive" and start again once. The cost on an idle machine is about 10%.
+void prefer_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "passive", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+  prefer_passive_openmp(argv);
   CLI::App app{"learner: train video networks to see small changes in one patient", "learner"};
   app.require_subcommand(1);
   learner::tools::add_info_command(app);
