@@ -15,7 +15,7 @@ $learner synth --out "$out/synth" --patients 96 --size 96 --seed 7
 echo "== 2/6 pack it into one HDF5 clip store at 64 x 64"
 $learner pack --manifest "$out/synth/manifest.csv" --out "$out/lus.h5" --size 64 --seed 7
 echo "== 3/6 pre-train TSM-ResNet18 with MSE + CL (paper Algorithm 1)"
-$learner pretrain --data "$out/lus.h5" --out "$out/run" --loss cl --frames 8 --batch 8 --epochs 10 --seed 7
+$learner pretrain --data "$out/lus.h5" --out "$out/run" --loss cl --frames 8 --batch 8 --epochs 6 --seed 7
 echo "== 4/6 train the pair classifier on frozen embeddings"
 $learner classify --run "$out/run" --epochs 60 --seed 7
 echo "== 5/6 evaluate on the test pairs"
