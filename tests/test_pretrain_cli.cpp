@@ -50,6 +50,24 @@ int64_t steps_logged(const std::string& metrics) {
   return n;
 }
 
+// Starts `command` through the shell without waiting for it.
+pid_t start_in_background(const std::string& command) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits (at most two minutes) until the run has logged `steps` training steps.
+void wait_for_steps(const std::string& metrics, int64_t steps) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (steps_logged(metrics) < steps && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 }  // namespace
 
 TEST_CASE("pretrain: stop at N/2 steps, resume to N: the same bits as N straight") {
@@ -70,17 +88,9 @@ TEST_CASE("pretrain: kill -9 mid-run, resume: the same bits as an uninterrupted 
   auto straight = run_command(pretrain(dir / "straight", "--steps 8"));
   REQUIRE_MESSAGE(straight.exit_code == 0, straight.output);
 
-  const std::string cmd = pretrain(dir / "killed", "--steps 8 --save-every 1") + " > " + (dir / "log") + " 2>&1";
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  // Wait until a few steps are logged (a checkpoint is saved every step), then kill hard.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (steps_logged(dir / "killed/metrics.jsonl") < 3 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const pid_t pid =
+      start_in_background(pretrain(dir / "killed", "--steps 8 --save-every 1") + " > " + (dir / "log") + " 2>&1");
+  wait_for_steps(dir / "killed/metrics.jsonl", 3);  // a checkpoint is saved every step
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -95,16 +105,8 @@ TEST_CASE("pretrain: kill -9 mid-run, resume: the same bits as an uninterrupted 
 
 TEST_CASE("pretrain: SIGTERM saves once and exits cleanly; resume completes") {
   test::TempDir dir("pretrain_term");
-  const std::string cmd = pretrain(dir / "run", "--steps 8") + " > " + (dir / "log") + " 2>&1";
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (steps_logged(dir / "run/metrics.jsonl") < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const pid_t pid = start_in_background(pretrain(dir / "run", "--steps 8") + " > " + (dir / "log") + " 2>&1");
+  wait_for_steps(dir / "run/metrics.jsonl", 2);
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
