@@ -2,6 +2,9 @@
 // codes (MPI_ERRORS_RETURN) and become learner::Error. all_reduce is a rank-ordered
 // reduce-scatter (MPI_Alltoallv, then dist/host_reduce.h) followed by MPI_Allgatherv, so the
 // bits never depend on the MPI library's own reduction order.
+// The C API only: OpenMPI's and MPICH's headers otherwise pull in the removed C++ bindings.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <climits>
@@ -57,6 +60,9 @@ void finish_mpi_at_exit(int status, void*) {
   MPI_Finalized(&finalised);
   if (finalised) return;
   if (status != 0) {
+    std::fprintf(stderr, "learner: rank %d exits with status %d: aborting the MPI job so that no "
+                 "rank waits for it\n", world_rank_or_minus_one(), status);
+    std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
   } else {
     MPI_Finalize();
