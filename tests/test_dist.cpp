@@ -245,3 +245,114 @@ TEST_CASE("dist: a tcp rank waits for rank 0 to come up, within the timeout") {
   CHECK_THROWS_WITH_AS(dist::make_tcp_communicator(r), doctest::Contains("cannot connect to rank 0"),
                        Error);
 }
+
+namespace {
+
+// A one-rank NCCL communicator on cuda:0, bootstrapped through a one-rank Tcp engine.
+std::unique_ptr<dist::Communicator> one_rank_nccl() {
+  dist::TcpRendezvous r;
+  r.master_port = free_port();
+  r.timeout_s = 60;
+  return dist::make_nccl_communicator(dist::make_tcp_communicator(r), 0, 60);
+}
+
+}  // namespace
+
+TEST_CASE("dist [cuda]: SyncBatchNorm kernels on CUDA match the CPU") {
+  REQUIRE_GPU_OR_SKIP();
+  const Tensor x = test::random_tensor({3, 5, 7, 9}, 11, -1.f, 3.f);
+  const Tensor dy = test::random_tensor({3, 5, 7, 9}, 12);
+  Tensor results[2][5];
+  for (int on_gpu = 0; on_gpu < 2; ++on_gpu) {
+    const Device d = on_gpu ? Device::cuda() : Device::cpu();
+    Tensor xd = x.to(d).set_requires_grad(true);
+    Tensor w = test::random_tensor({5}, 13, 0.5f, 1.5f, d).set_requires_grad(true);
+    Tensor b = test::random_tensor({5}, 14, -1.f, 1.f, d).set_requires_grad(true);
+    Tensor rm = Tensor::zeros({5}, DType::F32, d), rv = Tensor::ones({5}, d);
+    auto single = dist::make_single_communicator(d);
+    const Tensor y = dist::sync_batch_norm2d(xd, w, b, rm, rv, true, 0.1f, 1e-5f, *single);
+    y.backward(dy.to(d));
+    results[on_gpu][0] = y.to(Device::cpu());
+    results[on_gpu][1] = xd.grad().to(Device::cpu());
+    results[on_gpu][2] = w.grad().to(Device::cpu());
+    results[on_gpu][3] = rm.to(Device::cpu());
+    results[on_gpu][4] = rv.to(Device::cpu());
+  }
+  const char* names[5] = {"y", "dx", "dweight", "running_mean", "running_var"};
+  for (int k = 0; k < 5; ++k) test::expect_close(results[1][k], results[0][k], 1e-5, 1e-4, names[k]);
+}
+
+TEST_CASE("dist [cuda]: one-rank NCCL collectives, SyncBN, global mining and gradient sync") {
+  REQUIRE_GPU_OR_SKIP();
+  auto comm = one_rank_nccl();
+  CHECK(comm->engine() == dist::Engine::Nccl);
+  CHECK(comm->device() == Device::cuda(0));
+  const Device gpu = comm->device();
+  const Tensor x = test::random_tensor({37}, 21, -1.f, 1.f, gpu);
+  Tensor s = x.clone();
+  comm->all_reduce_sum(s);
+  CHECK(test::bit_equal(s, x));
+  comm->all_reduce_async(s, dist::ReduceOp::Average)->wait();
+  CHECK(test::bit_equal(s, x));
+  CHECK(test::bit_equal(comm->all_gather(x), x));
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, -2, 3}, {3}, gpu);
+  CHECK(comm->all_gather(ids).to_vector<int64_t>() == std::vector<int64_t>{1, -2, 3});
+  Tensor bytes = Tensor::from_vector(std::vector<uint8_t>{7, 8, 9}, {3}, gpu);
+  comm->broadcast(bytes, 0);
+  CHECK(bytes.to_vector<uint8_t>() == std::vector<uint8_t>{7, 8, 9});
+  Tensor host = test::random_tensor({4}, 22);  // CPU tensors go to the host engine
+  comm->all_reduce_sum(host);
+  CHECK(test::bit_equal(host, test::random_tensor({4}, 22)));
+  comm->barrier();
+
+  // SyncBN through NCCL equals batch_norm2d on the CPU.
+  Tensor xb = test::random_tensor({2, 3, 4, 5}, 23, 0.f, 2.f, gpu).set_requires_grad(true);
+  Tensor w = test::random_tensor({3}, 24, 0.5f, 1.5f, gpu).set_requires_grad(true);
+  Tensor b = test::random_tensor({3}, 25, -1.f, 1.f, gpu).set_requires_grad(true);
+  Tensor rm = Tensor::zeros({3}, DType::F32, gpu), rv = Tensor::ones({3}, gpu);
+  const Tensor y = dist::sync_batch_norm2d(xb, w, b, rm, rv, true, 0.1f, 1e-5f, *comm);
+  Tensor xc = xb.to(Device::cpu()).detach().set_requires_grad(true);
+  Tensor rmc = Tensor::zeros({3}), rvc = Tensor::ones({3});
+  const Tensor yc = batch_norm2d(xc, w.to(Device::cpu()).detach(), b.to(Device::cpu()).detach(),
+                                 rmc, rvc, true, 0.1f, 1e-5f);
+  test::expect_close(y.to(Device::cpu()), yc, 1e-5, 1e-5, "nccl sync bn");
+  test::expect_close(rv.to(Device::cpu()), rvc, 1e-6, 1e-5, "nccl sync bn running_var");
+
+  // Global mining through NCCL, then a bucketed gradient sync on the device.
+  Tensor u = test::random_tensor({6, 5}, 26, -1.f, 1.f, gpu).set_requires_grad(true);
+  const Tensor yv = test::random_tensor({6}, 27, 0.f, 1.f, gpu);
+  const Tensor loss = contrastive_loss(dist::all_gather_rows(u, *comm),
+                                       dist::all_gather_values(yv, *comm), ContrastiveKind::WCL);
+  loss.backward();
+  Tensor uc = u.to(Device::cpu()).detach().set_requires_grad(true);
+  contrastive_loss(uc, yv.to(Device::cpu()), ContrastiveKind::WCL).backward();
+  test::expect_close(u.grad().to(Device::cpu()), uc.grad(), 1e-5, 1e-4, "nccl global mining grad");
+  const Tensor before = u.grad().clone();
+  dist::GradientSync sync(*comm, {&u}, 1e-5);
+  sync.average();
+  CHECK(test::bit_equal(u.grad(), before));
+}
+
+TEST_CASE("dist [cuda]: two ranks on one GPU are refused before NCCL starts") {
+  REQUIRE_GPU_OR_SKIP();
+  const int port = free_port();
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        dist::TcpRendezvous rendezvous;
+        rendezvous.rank = r;
+        rendezvous.world_size = 2;
+        rendezvous.master_port = port;
+        rendezvous.timeout_s = 30;
+        dist::make_nccl_communicator(dist::make_tcp_communicator(rendezvous), 0, 30);
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::string& e : errors)
+    CHECK(e.find("ranks 0 and 1 both use the same GPU") != std::string::npos);
+}
