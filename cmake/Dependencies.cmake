@@ -47,8 +47,16 @@ foreach(lib opencv_core opencv_imgproc opencv_imgcodecs opencv_videoio
 endforeach()
 add_library(learner::imaging ALIAS learner_imaging)
 
-# Process launch and CPU collectives (dist/mpi_engine.cpp): OpenMPI from Debian.
-find_package(MPI REQUIRED COMPONENTS C)
+# Process launch and CPU collectives (dist/mpi_engine.cpp): OpenMPI from Debian. Optional so
+# that a machine without it (a bare GPU host) still builds; ranks then start with torchrun's
+# variables (the Tcp engine) and NCCL bootstraps through that.
+find_package(MPI COMPONENTS C)
+if(MPI_C_FOUND)
+  message(STATUS "learner: MPI engine ON (${MPI_C_LIBRARIES})")
+else()
+  message(WARNING "learner: no MPI found (apt-get install libopenmpi-dev openmpi-bin); building "
+                  "without the MPI engine")
+endif()
 
 find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
 add_library(learner_doctest INTERFACE)

@@ -2,6 +2,18 @@
 // codes (MPI_ERRORS_RETURN) and become learner::Error. all_reduce is a rank-ordered
 // reduce-scatter (MPI_Alltoallv, then dist/host_reduce.h) followed by MPI_Allgatherv, so the
 // bits never depend on the MPI library's own reduction order.
+#include "dist/engines.h"
+
+#ifndef LEARNER_WITH_MPI
+namespace learner::dist {
+std::unique_ptr<Communicator> make_mpi_communicator(double) {
+  throw Error("this build of learner has no MPI engine (no MPI library was found when it was "
+              "configured): install libopenmpi-dev and rebuild, or start the ranks with torchrun's "
+              "variables RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT");
+}
+}  // namespace learner::dist
+#else
+
 // The C API only: OpenMPI's and MPICH's headers otherwise pull in the removed C++ bindings.
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
@@ -13,7 +25,6 @@
 #include <mutex>
 #include <vector>
 
-#include "dist/engines.h"
 #include "dist/host_reduce.h"
 #include "dist/watchdog.h"
 
@@ -195,3 +206,5 @@ std::unique_ptr<Communicator> make_mpi_communicator(double timeout_s) {
 }
 
 }  // namespace learner::dist
+
+#endif  // LEARNER_WITH_MPI
