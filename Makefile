@@ -23,6 +23,7 @@ build: configure
 
 test: build
 	cd $(BUILD) && ./learner_tests
+	./tests/dist/run_dist_tests.sh $(BUILD)
 
 bench: build
 	$(BUILD)/learner_bench

@@ -47,6 +47,17 @@ foreach(lib opencv_core opencv_imgproc opencv_imgcodecs opencv_videoio
 endforeach()
 add_library(learner::imaging ALIAS learner_imaging)
 
+# Process launch and CPU collectives (dist/mpi_engine.cpp): OpenMPI from Debian. Optional so
+# that a machine without it (a bare GPU host) still builds; ranks then start with torchrun's
+# variables (the Tcp engine) and NCCL bootstraps through that.
+find_package(MPI COMPONENTS C)
+if(MPI_C_FOUND)
+  message(STATUS "learner: MPI engine ON (${MPI_C_LIBRARIES})")
+else()
+  message(WARNING "learner: no MPI found (apt-get install libopenmpi-dev openmpi-bin); building "
+                  "without the MPI engine")
+endif()
+
 find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
 add_library(learner_doctest INTERFACE)
 target_include_directories(learner_doctest SYSTEM INTERFACE ${DOCTEST_INCLUDE_DIR})
@@ -80,6 +91,15 @@ if(LEARNER_CUDA)
     target_include_directories(learner_cudnn SYSTEM INTERFACE ${CUDNN_INCLUDE_DIR})
     target_link_libraries(learner_cudnn INTERFACE ${CUDNN_LIBRARY})
     add_library(learner::cudnn ALIAS learner_cudnn)
+    # NCCL (dist/nccl_engine_cuda.cpp): in the toolkit here, or a wheel's nvidia.nccl (NCCL_ROOT).
+    find_path(NCCL_INCLUDE_DIR nccl.h
+      HINTS ${NCCL_ROOT} $ENV{NCCL_ROOT} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include REQUIRED)
+    find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2
+      HINTS ${NCCL_ROOT} $ENV{NCCL_ROOT} ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib lib64 REQUIRED)
+    add_library(learner_nccl INTERFACE)
+    target_include_directories(learner_nccl SYSTEM INTERFACE ${NCCL_INCLUDE_DIR})
+    target_link_libraries(learner_nccl INTERFACE ${NCCL_LIBRARY})
+    add_library(learner::nccl ALIAS learner_nccl)
     set(LEARNER_WITH_CUDA ON)
     message(STATUS "learner: CUDA backend ON (${CMAKE_CUDA_COMPILER}, archs ${LEARNER_CUDA_ARCHS}, cuDNN ${CUDNN_LIBRARY})")
   else()
