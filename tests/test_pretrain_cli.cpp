@@ -9,6 +9,9 @@
 #include <fstream>
 #include <thread>
 
+#include <cmath>
+
+#include "framework/safetensors.h"
 #include "tests/data_test_util.h"
 #include "tests/test_util.h"
 
@@ -165,4 +168,37 @@ TEST_CASE("pretrain: verification mode and a config file whose values flags over
   CHECK(config.find("\"sampling\": \"center\"") != std::string::npos);
   CHECK(config.find("\"lr\": 9.99") != std::string::npos);  // 1e-4 as a float
   CHECK(test::file_exists(dir / "v/checkpoints/best.safetensors"));
+}
+
+TEST_CASE("pretrain: 2 ranks x batch 4 with --sync-bn train the function of 1 rank x batch 8") {
+  // SGD, so that the weights are linear in the gradients (Adam's first steps amplify
+  // last-bit differences of near-zero gradients into sign flips; docs/checkpoints.md).
+  test::TempDir dir("pretrain_mpi");
+  const std::string common = " pretrain --data " + cohort() +
+                             " --frames 4 --steps 2 --validate 0 --device cpu --workers 1 --augment 0"
+                             " --optimizer sgd --lr 0.01 --momentum 0.9 --out ";
+  auto one = run_command(test::learner_binary() + common + (dir / "one") + " --batch 8");
+  REQUIRE_MESSAGE(one.exit_code == 0, one.output);
+  auto two = run_command("mpirun --allow-run-as-root --oversubscribe -np 2 " + test::learner_binary() + common +
+                         (dir / "two") + " --batch 4 --sync-bn 1");
+  REQUIRE_MESSAGE(two.exit_code == 0, two.output);
+  CHECK(two.output.find("mpi rank 0 of 2") != std::string::npos);
+
+  const SafetensorsFile a = read_safetensors(dir / "one/checkpoints/last.safetensors");
+  const SafetensorsFile b = read_safetensors(dir / "two/checkpoints/last.safetensors");
+  int compared = 0;
+  for (const auto& [name, t] : a.tensors) {
+    if (t.dtype() != DType::F32) continue;
+    const Tensor* other = b.find(name);
+    REQUIRE_MESSAGE(other != nullptr, name);
+    const std::vector<float> x = t.to_vector(), y = other->to_vector();
+    double diff = 0, scale = 1e-12;
+    for (size_t i = 0; i < x.size(); ++i) {
+      diff = std::max(diff, std::fabs(static_cast<double>(x[i]) - y[i]));
+      scale = std::max(scale, std::fabs(static_cast<double>(x[i])));
+    }
+    CHECK_MESSAGE(diff / scale <= 1e-4, name, ": relative difference ", diff / scale);
+    ++compared;
+  }
+  CHECK(compared > 100);
 }

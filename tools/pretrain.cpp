@@ -71,6 +71,11 @@ void add_pretrain_command(CLI::App& app) {
              "training frame sampling: random (TSN) or center (evaluation sampling)");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--validate", o->validate, "validate every epoch (0 or 1)")->capture_default_str();
+  cmd->add_option("--bucket-mb", o->bucket_mb, "data parallel: gradient all-reduce bucket size in MB")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--sync-bn", o->sync_bn, "data parallel: BatchNorm statistics over all ranks (0 or 1)")
+      ->capture_default_str();
   cmd->callback([o] {
     const int code = train::run_pretrain(*o);
     if (code != 0) throw CLI::RuntimeError(code);

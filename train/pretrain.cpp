@@ -2,11 +2,16 @@
 #include "train/pretrain.h"
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 
 #include "data/labels.h"
+#include "dist/communicator.h"
+#include "dist/global_batch.h"
+#include "dist/grad_sync.h"
+#include "dist/sync_batchnorm.h"
 #include "data/loader.h"
 #include "framework/ops.h"
 #include "framework/optim/optimizer.h"
@@ -107,16 +112,32 @@ std::string to_config_json(const PretrainOptions& o) {
       {"warmup-steps", o.warmup_steps}, {"optimizer", o.optimizer == OptimizerKind::Adam ? "adam" : "sgd"},
       {"momentum", o.momentum}, {"weight-decay", o.weight_decay}, {"seed", o.seed}, {"device", o.device},
       {"init", o.init}, {"shuffle", o.shuffle}, {"augment", o.augment},
-      {"sampling", o.center_sampling ? "center" : "random"}, {"workers", o.workers}, {"validate", o.validate}};
+      {"sampling", o.center_sampling ? "center" : "random"}, {"workers", o.workers}, {"validate", o.validate},
+      {"bucket-mb", o.bucket_mb}, {"sync-bn", o.sync_bn}};
   return j.dump(2);
 }
 
 int run_pretrain(const PretrainOptions& o) {
   check_options(o);
-  const Device device = device_from_flag(o.device);
+  // One process per rank under a launcher; a world of one otherwise.
+  std::unique_ptr<dist::Communicator> comm = dist::make_communicator(device_from_flag(o.device));
+  const Device device = comm->device();
+  const bool parallel = comm->world_size() > 1;
   auto source = std::make_shared<data::ClipStoreSource>(o.data);
-  RunFolder folder(o.out, o.resume ? FolderMode::Resume : FolderMode::Fresh);
-  if (!o.resume) folder.write_config(to_config_json(o));
+  // Rank 0 alone owns the run folder; all ranks learn whether it could, so that a refusal
+  // there ends every rank at once rather than leaving them waiting in a collective.
+  std::unique_ptr<RunFolder> folder_owner;
+  std::string folder_error;
+  try {
+    folder_owner = std::make_unique<RunFolder>(o.out, o.resume ? FolderMode::Resume : FolderMode::Fresh, comm->is_root());
+    if (!o.resume) folder_owner->write_config(to_config_json(o));
+  } catch (const Error& e) {
+    folder_error = e.what();
+  }
+  if (parallel && dist::sum_over_ranks({folder_error.empty() ? 0.0 : 1.0}, *comm)[0] > 0 && folder_error.empty())
+    folder_error = "rank 0 could not set up the run folder '" + o.out + "' (its message says why)";
+  LEARNER_CHECK(folder_error.empty(), folder_error);
+  RunFolder& folder = *folder_owner;
 
   data::LoaderOptions train_options = data::LoaderOptions::training();
   train_options.batch_size = o.batch;
@@ -126,6 +147,8 @@ int run_pretrain(const PretrainOptions& o) {
   train_options.augment = o.augment;
   train_options.sampling = o.center_sampling ? data::Sampling::Eval : data::Sampling::Train;
   train_options.workers = o.workers;
+  train_options.rank = comm->rank();
+  train_options.world_size = comm->world_size();
   // A last batch of 1 clip has no pairs to mine, and a smaller one mines differently: training
   // batches are always full (the few clips left over join the next epoch's shuffle).
   train_options.drop_last = true;
@@ -147,7 +170,19 @@ int run_pretrain(const PretrainOptions& o) {
   if (!o.init.empty() && !o.resume) models::init_encoder(o.init, *model.encoder);
   model.to(device);
   model.train();
+  if (o.sync_bn && parallel) {
+    dist::Communicator* c = comm.get();
+    model.apply([c](nn::Module& m) {
+      if (auto* bn = dynamic_cast<nn::BatchNorm2d*>(&m))
+        bn->set_norm_function([c](const Tensor& x, const Tensor& w, const Tensor& b, Tensor& mean, Tensor& var,
+                                  bool training, float momentum, float eps) {
+          return dist::sync_batch_norm2d(x, w, b, mean, var, training, momentum, eps, *c);
+        });
+    });
+  }
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(o, model);
+  std::unique_ptr<dist::GradientSync> gradient_sync;
+  if (parallel) gradient_sync = std::make_unique<dist::GradientSync>(*comm, model.parameters(), o.bucket_mb);
 
   const int64_t steps_per_epoch = train_loader.batches_per_epoch();
   optim::CosineSchedule schedule{o.lr, steps_per_epoch * o.epochs, o.warmup_steps, 0.f};
@@ -160,14 +195,22 @@ int run_pretrain(const PretrainOptions& o) {
     folder.log(str("resumed from ", folder.checkpoint_path("last"), " at epoch ", position.epoch, ", batch ",
                    position.batch, ", step ", position.step));
   }
-  folder.log(str("pretrain: ", source->scans().size(), " scans in ", o.data, "; ",
+  // Every rank starts from rank 0's weights and buffers (identical already when every rank
+  // initialised from the same seed or loaded the same checkpoint; this makes it certain).
+  if (parallel) dist::broadcast_module(model, *comm);
+  folder.log(str("pretrain: ", comm->describe(), "; ", source->scans().size(), " scans in ", o.data, "; ",
                  train_loader.split_scans().size(), " train, ", val_scans, " val; ",
                  steps_per_epoch, " steps/epoch, ", last_step, " steps on ", device.str()));
 
   const bool contrastive = o.loss != LossKind::MSE;
   const ContrastiveKind kind = o.loss == LossKind::MSE_WCL ? ContrastiveKind::WCL : ContrastiveKind::CL;
   auto save_last = [&] {
-    save_training_state(folder.checkpoint_path("last"), model, *optimizer, position);
+    if (comm->is_root()) save_training_state(folder.checkpoint_path("last"), model, *optimizer, position);
+  };
+  // All ranks stop at the same step: a signal seen by any rank stops every rank.
+  auto any_rank_stopping = [&] {
+    const double mine = stop_requested() ? 1.0 : 0.0;
+    return parallel ? dist::sum_over_ranks({mine}, *comm)[0] > 0 : mine > 0;
   };
 
   install_stop_handlers();
@@ -185,37 +228,44 @@ int run_pretrain(const PretrainOptions& o) {
       const Tensor mse = mse_loss(out.prediction, y);
       Tensor loss = mse, cl;
       if (contrastive) {
-        cl = contrastive_loss(out.embedding, y, kind, o.similarity, o.eps_w);
+        // Mining and the loss run over the global batch (SPEC section 6): every rank sees all
+        // ranks' embeddings and scores, and its backward gets the gradient of its own rows.
+        const Tensor u = parallel ? dist::all_gather_rows(out.embedding, *comm) : out.embedding;
+        const Tensor y_all = parallel ? dist::all_gather_values(y, *comm) : y;
+        cl = contrastive_loss(u, y_all, kind, o.similarity, o.eps_w);
         loss = add(mse, mul_scalar(cl, o.lambda));
       }
-      const float loss_value = loss.item();
+      // The mean over ranks: with equal local batches, the loss of the global batch.
+      const float loss_value = parallel ? static_cast<float>(dist::mean_over_ranks(loss.item(), *comm)) : loss.item();
       LEARNER_CHECK(std::isfinite(loss_value), "pretrain: the loss is ", loss_value, " at step ", position.step,
                     " (epoch ", position.epoch, ", batch ", batch.index, "; scans ", joined(batch.scan_ids),
                     "); the last good checkpoint is ", folder.checkpoint_path("last"),
                     ". Lower --lr or check those scans");
       optimizer->zero_grad();
       loss.backward();
+      if (gradient_sync) gradient_sync->average();
       LEARNER_CHECK(gradients_finite(model), "pretrain: a gradient is NaN or Inf at step ", position.step,
                     " (scans ", joined(batch.scan_ids), "); the last good checkpoint is ",
                     folder.checkpoint_path("last"), ". Lower --lr or check those scans");
       optimizer->step();
       ++position.step;
       ++position.batch;
-      clips_seen += batch.size();
+      clips_seen += batch.size() * comm->world_size();
 
-      nlohmann::json values = {{"loss", loss_value}, {"mse", mse.item()}, {"lr", optimizer->lr()}};
+      const double mse_value = parallel ? dist::mean_over_ranks(mse.item(), *comm) : mse.item();
+      nlohmann::json values = {{"loss", loss_value}, {"mse", mse_value}, {"lr", optimizer->lr()}};
       if (contrastive) values["cl"] = cl.item();
       folder.log_metrics(position.step, position.epoch, "train", values);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress.update(position.step, str("epoch ", position.epoch, "  loss ", loss_value, "  ",
+      if (comm->is_root()) progress.update(position.step, str("epoch ", position.epoch, "  loss ", loss_value, "  ",
                                          static_cast<int>(clips_seen / std::max(seconds, 1e-9)), " clips/s"));
       if (o.save_every > 0 && position.step % o.save_every == 0) save_last();
-      if (stop_requested()) {
+      if (any_rank_stopping()) {
         progress.finish();
         save_last();
         folder.log(str("stopped by signal ", stop_signal(), " at step ", position.step, "; saved ",
                        folder.checkpoint_path("last"), " (continue with --resume)"));
-        return 128 + stop_signal();
+        return 128 + (stop_signal() != 0 ? stop_signal() : SIGTERM);
       }
     }
     if (position.step >= last_step && position.batch < steps_per_epoch) break;  // --steps ended mid-epoch
@@ -230,20 +280,23 @@ int run_pretrain(const PretrainOptions& o) {
       if (!position.has_best || mae < position.best_metric) {
         position.best_metric = mae;
         position.has_best = true;
-        models::save_module(folder.checkpoint_path("best"), model, {{"learner.val_mae", std::to_string(mae)}});
+        if (comm->is_root())
+          models::save_module(folder.checkpoint_path("best"), model, {{"learner.val_mae", std::to_string(mae)}});
       }
     }
     save_last();
   }
   progress.finish();
   save_last();
-  if (!position.has_best) models::save_module(folder.checkpoint_path("best"), model);
+  if (!position.has_best && comm->is_root()) models::save_module(folder.checkpoint_path("best"), model);
+  if (parallel) comm->barrier();  // best.safetensors is complete before any rank reads it
   // The test split, with the best checkpoint: score MAE and the Fig. 1 analysis.
   models::load_module(folder.checkpoint_path("best"), model);
   const SplitMetrics test = evaluate_split(model, source, data::SplitFilter::Test, o, device, o.seed);
   if (!test.empty) {
     folder.log_metrics(position.step, position.epoch, "test", test.values);
-    write_file_atomic(folder.file("embedding_analysis.json"), to_json(test.analysis, "test").dump() + "\n");
+    if (comm->is_root())
+      write_file_atomic(folder.file("embedding_analysis.json"), to_json(test.analysis, "test").dump() + "\n");
     folder.log(str("test (best checkpoint): MAE ", test.values["mae"].get<double>(), ", Spearman(cos distance, |HS diff|) ",
                    test.analysis.spearman, " over ", test.analysis.pairs.size(), " pairs"));
   }

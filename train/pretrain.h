@@ -41,6 +41,10 @@ struct PretrainOptions {
   bool center_sampling = false;  // evaluation sampling for training batches (verification)
   int workers = 2;
   bool validate = true;
+  // Data parallelism (launched under mpirun or torchrun-style variables; docs/multi-gpu.md):
+  // --batch is per rank, the contrastive loss mines over the global batch.
+  double bucket_mb = 25;   // gradient all-reduce bucket size
+  bool sync_bn = false;    // BatchNorm statistics over the global batch
 };
 
 // The options as the run folder's config.json: keys are the flag names, values as one would

@@ -50,7 +50,8 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   }
 }
 
-RunFolder::RunFolder(const std::string& path, FolderMode mode) : path_(path) {
+RunFolder::RunFolder(const std::string& path, FolderMode mode, bool writer) : path_(path), writer_(writer) {
+  if (!writer_) return;
   const bool has_run = exists(file("config.json"));
   if (mode == FolderMode::Fresh) {
     LEARNER_CHECK(!has_run, "'", path, "' already holds a run (config.json); pass --resume to continue ",
@@ -73,9 +74,12 @@ std::string RunFolder::checkpoint_path(const std::string& name) const {
   return path_ + "/checkpoints/" + name + ".safetensors";
 }
 
-void RunFolder::write_config(const std::string& json_text) { write_file_atomic(file("config.json"), json_text + "\n"); }
+void RunFolder::write_config(const std::string& json_text) {
+  if (writer_) write_file_atomic(file("config.json"), json_text + "\n");
+}
 
 void RunFolder::log_metrics(int64_t step, int64_t epoch, const std::string& phase, const nlohmann::json& values) {
+  if (!writer_) return;
   nlohmann::json line = {{"step", step}, {"epoch", epoch}, {"phase", phase}};
   for (auto it = values.begin(); it != values.end(); ++it) {
     line[it.key()] = it.value();
@@ -86,6 +90,7 @@ void RunFolder::log_metrics(int64_t step, int64_t epoch, const std::string& phas
 }
 
 void RunFolder::log(const std::string& line) {
+  if (!writer_) return;
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
   log_ << line << "\n";
@@ -93,6 +98,7 @@ void RunFolder::log(const std::string& line) {
 }
 
 void RunFolder::truncate_metrics_after(int64_t step) {
+  if (!writer_) return;
   metrics_.close();
   std::ifstream in(file("metrics.jsonl"));
   std::string kept, line;

@@ -21,8 +21,11 @@ enum class FolderMode { Fresh, Resume };
 class RunFolder {
  public:
   // Fresh: the folder must not hold a run yet (a clear error says to pick another --out or
-  // pass --resume). Resume: it must hold one.
-  RunFolder(const std::string& path, FolderMode mode);
+  // pass --resume). Resume: it must hold one. A folder that is not the `writer` (a
+  // data-parallel rank other than 0) checks nothing and writes nothing: its log, metrics and
+  // config calls do nothing, so every rank can run the same code.
+  RunFolder(const std::string& path, FolderMode mode, bool writer = true);
+  bool writer() const { return writer_; }
   ~RunFolder();
   RunFolder(const RunFolder&) = delete;
   RunFolder& operator=(const RunFolder&) = delete;
@@ -43,6 +46,7 @@ class RunFolder {
 
  private:
   std::string path_;
+  bool writer_;
   std::ofstream metrics_, log_;
   std::unique_ptr<EventWriter> events_;
 };

@@ -46,6 +46,7 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
     // A host counter (a checkpoint field, not part of the computation).
     num_batches_tracked.data<int64_t>()[0] += 1;
   }
+  if (norm_) return norm_(x, weight, bias, running_mean, running_var, training(), momentum_, eps_);
   return batch_norm2d(x, weight, bias, running_mean, running_var, training(), momentum_, eps_);
 }
 

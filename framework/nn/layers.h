@@ -2,6 +2,8 @@
 // initialises them and named as PyTorch names their tensors.
 #pragma once
 
+#include <functional>
+
 #include "framework/nn/module.h"
 #include "framework/ops/conv.h"
 #include "framework/ops/pool.h"
@@ -28,15 +30,23 @@ class Conv2d : public Module {
   Conv2dParams params_;
 };
 
+// The normalisation a BatchNorm2d runs: batch_norm2d by default; data-parallel training
+// swaps in a synchronised one (dist::sync_batch_norm2d) with the same signature.
+using BatchNormFunction = std::function<Tensor(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                               Tensor& running_mean, Tensor& running_var, bool training,
+                                               float momentum, float eps)>;
+
 class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int channels, float eps = 1e-5f, float momentum = 0.1f);
   Tensor forward(const Tensor& x) override;
+  void set_norm_function(BatchNormFunction fn) { norm_ = std::move(fn); }
   Tensor weight, bias;                 // (C), ones and zeros
   Tensor running_mean, running_var;    // (C), zeros and ones
   Tensor num_batches_tracked;          // i64 scalar, as PyTorch's state_dict has it
  private:
   float eps_, momentum_;
+  BatchNormFunction norm_;
 };
 
 class Linear : public Module {

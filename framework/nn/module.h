@@ -2,6 +2,7 @@
 // PyTorch-style dotted names ("layer1.0.conv1.weight") and train/eval mode.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -33,6 +34,9 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool training() const { return training_; }
+
+  // Calls fn on this module and every descendant, depth first (e.g. to reconfigure layers).
+  void apply(const std::function<void(Module&)>& fn);
 
   // Moves every parameter and buffer to `device` (a copy; requires_grad is kept).
   void to(Device device);
