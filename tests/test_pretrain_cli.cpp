@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include <cmath>
@@ -175,7 +176,7 @@ TEST_CASE("pretrain: 2 ranks x batch 4 with --sync-bn train the function of 1 ra
   // last-bit differences of near-zero gradients into sign flips; docs/checkpoints.md).
   test::TempDir dir("pretrain_mpi");
   const std::string common = " pretrain --data " + cohort() +
-                             " --frames 4 --steps 2 --validate 0 --device cpu --workers 1 --augment 0"
+                             " --frames 4 --steps 2 --validate 1 --device cpu --workers 1 --augment 0"
                              " --optimizer sgd --lr 0.01 --momentum 0.9 --out ";
   auto one = run_command(test::learner_binary() + common + (dir / "one") + " --batch 8");
   REQUIRE_MESSAGE(one.exit_code == 0, one.output);
@@ -201,4 +202,19 @@ TEST_CASE("pretrain: 2 ranks x batch 4 with --sync-bn train the function of 1 ra
     ++compared;
   }
   CHECK(compared > 100);
+
+  // Validation is sharded over the ranks and gathered: the same clips, the same MAE.
+  auto val_mae = [](const std::string& metrics) {
+    std::ifstream in(metrics);
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line);
+      if (j["phase"] == "val") return std::make_pair(j["mae"].get<double>(), j["clips"].get<int64_t>());
+    }
+    return std::make_pair(-1.0, int64_t{0});
+  };
+  const auto [mae_one, clips_one] = val_mae(dir / "one/metrics.jsonl");
+  const auto [mae_two, clips_two] = val_mae(dir / "two/metrics.jsonl");
+  REQUIRE(clips_one > 0);
+  CHECK(clips_two == clips_one);
+  CHECK(mae_two == doctest::Approx(mae_one).epsilon(1e-4));
 }

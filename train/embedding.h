@@ -9,6 +9,10 @@
 #include "data/loader.h"
 #include "models/heads.h"
 
+namespace learner::dist {
+class Communicator;
+}
+
 namespace learner::train {
 
 struct SplitEmbeddings {
@@ -19,8 +23,11 @@ struct SplitEmbeddings {
 };
 
 // Runs `model` in eval mode without a graph over the scans of `split`; restores the
-// model's previous mode. An empty split gives empty results.
+// model's previous mode. An empty split gives empty results. With a communicator of several
+// ranks, each rank embeds its shard and every rank receives all results (rank order, the
+// shards' padding dropped): the same rows as one process, in another order.
 SplitEmbeddings embed_split(models::PretrainModel& model, std::shared_ptr<const data::FrameSource> source,
-                            data::SplitFilter split, int frames, int batch, int workers, Device device);
+                            data::SplitFilter split, int frames, int batch, int workers, Device device,
+                            dist::Communicator* comm = nullptr);
 
 }  // namespace learner::train

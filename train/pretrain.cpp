@@ -89,9 +89,10 @@ struct SplitMetrics {
 };
 
 SplitMetrics evaluate_split(models::PretrainModel& model, const std::shared_ptr<const data::FrameSource>& source,
-                            data::SplitFilter split, const PretrainOptions& o, Device device, uint64_t seed) {
+                            data::SplitFilter split, const PretrainOptions& o, Device device, uint64_t seed,
+                            dist::Communicator& comm) {
   SplitMetrics m;
-  const SplitEmbeddings e = embed_split(model, source, split, o.frames, o.batch, o.workers, device);
+  const SplitEmbeddings e = embed_split(model, source, split, o.frames, o.batch, o.workers, device, &comm);
   if (e.scans.empty()) return m;
   m.empty = false;
   m.analysis = embedding_analysis(e.embeddings, e.scores, kMaxAnalysisPairs, seed);
@@ -272,7 +273,7 @@ int run_pretrain(const PretrainOptions& o) {
     ++position.epoch;
     position.batch = 0;
     if (validating) {
-      const SplitMetrics v = evaluate_split(model, source, data::SplitFilter::Val, o, device, o.seed);
+      const SplitMetrics v = evaluate_split(model, source, data::SplitFilter::Val, o, device, o.seed, *comm);
       folder.log_metrics(position.step, position.epoch - 1, "val", v.values);
       const double mae = v.values["mae"].get<double>();
       folder.log(str("epoch ", position.epoch - 1, ": val MAE ", mae, " (score units), Spearman ",
@@ -292,7 +293,7 @@ int run_pretrain(const PretrainOptions& o) {
   if (parallel) comm->barrier();  // best.safetensors is complete before any rank reads it
   // The test split, with the best checkpoint: score MAE and the Fig. 1 analysis.
   models::load_module(folder.checkpoint_path("best"), model);
-  const SplitMetrics test = evaluate_split(model, source, data::SplitFilter::Test, o, device, o.seed);
+  const SplitMetrics test = evaluate_split(model, source, data::SplitFilter::Test, o, device, o.seed, *comm);
   if (!test.empty) {
     folder.log_metrics(position.step, position.epoch, "test", test.values);
     if (comm->is_root())
