@@ -43,36 +43,70 @@ GradientSync::GradientSync(Communicator& comm, std::vector<Tensor*> params, doub
 }
 
 void GradientSync::average() {
-  LEARNER_NVTX_RANGE("gradient_sync");
+  begin();
+  for (Tensor* p : params_) mark_ready(p->impl());
+  finish();
+}
+
+void GradientSync::begin() {
   if (params_.empty() || comm_.engine() == Engine::Single) return;  // the mean of one
+  if (bucket_of_.empty()) {
+    bucket_of_.assign(params_.size(), -1);
+    for (size_t k = 0; k < buckets_.size(); ++k)
+      for (int p : buckets_[k].params) bucket_of_[p] = static_cast<int>(k);
+  }
+  if (buffers_.empty())
+    for (const GradBucket& b : buckets_) buffers_.push_back(Tensor::empty({b.numel}, DType::F32, params_[0]->device()));
+  pending_.clear();
+  for (const GradBucket& b : buckets_) pending_.push_back(static_cast<int>(b.params.size()));
+  next_launch_ = 0;
+  works_.clear();
+  active_ = true;
+}
+
+void GradientSync::mark_ready(const TensorImpl& leaf) {
+  if (!active_) return;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (&params_[i]->impl() != &leaf) continue;
+    --pending_[bucket_of_[i]];
+    // Start every complete bucket in order; a later complete bucket waits for the earlier.
+    while (next_launch_ < buckets_.size() && pending_[next_launch_] == 0) launch(next_launch_++);
+    return;
+  }
+}
+
+void GradientSync::launch(size_t k) {
+  LEARNER_NVTX_RANGE("gradient_bucket");
+  const GradBucket& b = buckets_[k];
+  const Device device = buffers_[k].device();
+  float* flat = buffers_[k].data<float>();
+  for (size_t j = 0; j < b.params.size(); ++j) {
+    const Tensor& p = *params_[b.params[j]];
+    const Tensor g = p.grad();
+    const size_t nbytes = p.numel() * sizeof(float);
+    if (g.defined()) {
+      copy_bytes(flat + b.offsets[j], device, g.data<float>(), g.device(), nbytes);
+    } else {
+      zero_bytes(flat + b.offsets[j], device, nbytes);  // no gradient here: contributes zeros
+    }
+  }
+  works_.push_back(comm_.all_reduce_async(buffers_[k], ReduceOp::Average));
+}
+
+void GradientSync::finish() {
+  if (!active_) return;
+  active_ = false;
+  LEARNER_NVTX_RANGE("gradient_sync");
+  while (next_launch_ < buckets_.size()) launch(next_launch_++);  // parameters without a gradient
   // Which parameters got a gradient on any rank (host flags; a small host collective).
   std::vector<double> has(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) has[i] = params_[i]->grad().defined() ? 1.0 : 0.0;
   if (comm_.world_size() > 1) has = sum_over_ranks(has, comm_);
 
-  const Device device = params_[0]->device();
-  if (buffers_.empty())
-    for (const GradBucket& b : buckets_) buffers_.push_back(Tensor::empty({b.numel}, DType::F32, device));
-
-  std::vector<std::unique_ptr<Work>> works;
   for (size_t k = 0; k < buckets_.size(); ++k) {
+    works_[k]->wait();
     const GradBucket& b = buckets_[k];
-    float* flat = buffers_[k].data<float>();
-    for (size_t j = 0; j < b.params.size(); ++j) {
-      const Tensor& p = *params_[b.params[j]];
-      const Tensor g = p.grad();
-      const size_t nbytes = p.numel() * sizeof(float);
-      if (g.defined()) {
-        copy_bytes(flat + b.offsets[j], device, g.data<float>(), g.device(), nbytes);
-      } else {
-        zero_bytes(flat + b.offsets[j], device, nbytes);
-      }
-    }
-    works.push_back(comm_.all_reduce_async(buffers_[k], ReduceOp::Average));
-  }
-  for (size_t k = 0; k < buckets_.size(); ++k) {
-    works[k]->wait();
-    const GradBucket& b = buckets_[k];
+    const Device device = buffers_[k].device();
     const float* flat = buffers_[k].data<float>();
     for (size_t j = 0; j < b.params.size(); ++j) {
       Tensor& p = *params_[b.params[j]];
@@ -85,6 +119,7 @@ void GradientSync::average() {
       copy_bytes(g.data<float>(), device, flat + b.offsets[j], device, p.numel() * sizeof(float));
     }
   }
+  works_.clear();
 }
 
 namespace {

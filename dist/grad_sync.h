@@ -2,14 +2,16 @@
 // every rank at start, and gradients averaged over ranks in buckets after backward.
 //
 // Buckets hold parameters in reverse registration order (the order backward finishes them)
-// up to bucket_mb each. average() packs each bucket into one flat buffer and starts its
-// all-reduce at once: with NCCL it runs on the communication stream while the next bucket
-// is packed; the CPU engines run it in place. Our autograd has no per-parameter hook, so the
-// reductions start after backward rather than during it (docs/multi-gpu.md says what a hook
-// in run_backward would add).
+// up to bucket_mb each. Each bucket is packed into one flat buffer and its all-reduce
+// started as soon as all its parameters' gradients are final: during backward, through
+// run_backward's leaf hook (begin(), mark_ready() per leaf, finish()), so that with NCCL the
+// reductions run on the communication stream while backward computes the earlier layers;
+// the CPU engines reduce in place. Buckets start strictly in bucket order, the same on
+// every rank. average() does the same after a backward without the hook.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,12 @@ class GradientSync {
   // parameter no rank gave a gradient keeps none (the optimizer then skips it, as alone).
   void average();
 
+  // The overlapped form: begin() before backward, mark_ready(leaf) from the leaf hook,
+  // finish() after backward (starts what is left, waits, writes the means into .grad).
+  void begin();
+  void mark_ready(const TensorImpl& leaf);
+  void finish();
+
   const std::vector<GradBucket>& buckets() const { return buckets_; }
 
  private:
@@ -46,6 +54,13 @@ class GradientSync {
   std::vector<Tensor*> params_;
   std::vector<GradBucket> buckets_;
   std::vector<Tensor> buffers_;  // one flat (numel) f32 buffer per bucket, reused every step
+
+  void launch(size_t bucket);
+  std::vector<int> bucket_of_;             // parameter index -> bucket
+  std::vector<int> pending_;               // per bucket: parameters not yet final this step
+  size_t next_launch_ = 0;                 // buckets [0, next_launch_) are started
+  std::vector<std::unique_ptr<Work>> works_;
+  bool active_ = false;
 };
 
 // Copies rank `root`'s parameters and buffers into every rank's module, in place, after

@@ -84,7 +84,7 @@ static std::vector<TensorImpl*> topological_order(TensorImpl* root) {
   return order;
 }
 
-void run_backward(const Tensor& root, const Tensor& grad_output) {
+void run_backward(const Tensor& root, const Tensor& grad_output, const LeafGradientHook& hook) {
   LEARNER_CHECK(root.requires_grad(),
                 "backward(): this tensor does not require grad: it was computed only from "
                 "tensors that do not require grad, or under a NoGradGuard");
@@ -116,6 +116,8 @@ void run_backward(const Tensor& root, const Tensor& grad_output) {
         Tensor acc(impl->grad);
         add_(acc, grad);
       }
+      // Reverse topological order visits a leaf after every op that used it: final now.
+      if (hook) hook(*impl);
       continue;
     }
 

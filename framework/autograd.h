@@ -53,7 +53,13 @@ Tensor record(Tensor out, const char* op, const std::vector<Tensor>& inputs, Bac
 // that names the op (instead of silently giving zeros).
 Tensor record_non_differentiable(Tensor out, const char* op, const std::vector<Tensor>& inputs);
 
-// Implementation of Tensor::backward().
-void run_backward(const Tensor& root, const Tensor& grad_output);
+// Called once for every leaf whose .grad is final for this backward pass, right after its
+// last accumulation, in the order backward finishes the leaves (the same order on every
+// run of the same graph). Data parallelism uses it to start reducing gradients while the
+// rest of backward runs.
+using LeafGradientHook = std::function<void(const TensorImpl& leaf)>;
+
+// Implementation of Tensor::backward(); the hook may be empty.
+void run_backward(const Tensor& root, const Tensor& grad_output, const LeafGradientHook& hook = {});
 
 }  // namespace learner

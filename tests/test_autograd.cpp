@@ -67,3 +67,19 @@ TEST_CASE("a deep chain does not overflow the stack") {
   y.backward();
   CHECK(a.grad().item() == 1.f);
 }
+
+TEST_CASE("the leaf hook fires once per leaf, when its gradient is final") {
+  Tensor a = test::random_tensor({3}, 21).set_requires_grad(true);
+  Tensor b = test::random_tensor({3}, 22).set_requires_grad(true);
+  // a is used three times at different depths; b once.
+  Tensor y = add(mul(add(a, b), a), a);
+  std::vector<std::pair<const TensorImpl*, std::vector<float>>> seen;
+  run_backward(y, Tensor::ones({3}), [&](const TensorImpl& leaf) {
+    seen.emplace_back(&leaf, Tensor(leaf.grad).to_vector());
+  });
+  REQUIRE(seen.size() == 2);
+  for (const auto& [leaf, grad_then] : seen) {
+    const Tensor& t = leaf == &a.impl() ? a : b;
+    CHECK(grad_then == t.grad().to_vector());  // nothing was added after the hook ran
+  }
+}

@@ -243,8 +243,14 @@ int run_pretrain(const PretrainOptions& o) {
                     "); the last good checkpoint is ", folder.checkpoint_path("last"),
                     ". Lower --lr or check those scans");
       optimizer->zero_grad();
-      loss.backward();
-      if (gradient_sync) gradient_sync->average();
+      if (gradient_sync) {
+        // Buckets start reducing as backward finishes their parameters (docs/multi-gpu.md).
+        gradient_sync->begin();
+        run_backward(loss, Tensor(), [&](const TensorImpl& leaf) { gradient_sync->mark_ready(leaf); });
+        gradient_sync->finish();
+      } else {
+        loss.backward();
+      }
       LEARNER_CHECK(gradients_finite(model), "pretrain: a gradient is NaN or Inf at step ", position.step,
                     " (scans ", joined(batch.scan_ids), "); the last good checkpoint is ",
                     folder.checkpoint_path("last"), ". Lower --lr or check those scans");
