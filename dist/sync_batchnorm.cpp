@@ -19,15 +19,6 @@ namespace {
 
 constexpr const char* kOp = "sync_batch_norm2d";
 
-void check_channel_vector(const Tensor& t, const Tensor& x, const char* arg) {
-  check_rank(t, 1, kOp, arg);
-  check_dtype(t, DType::F32, kOp, arg);
-  LEARNER_CHECK(t.size(0) == x.size(1), kOp, ": argument '", arg,
-                "' must have one value per channel (", x.size(1), " for input ", x.describe(),
-                "), got ", t.describe());
-  check_same_device(t, x, kOp);
-}
-
 // What the forward keeps: the global statistics (C each).
 struct Saved {
   Tensor x, weight, mean, invstd, total;
@@ -81,15 +72,7 @@ Tensor sync_batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bi
   if (!training)
     return batch_norm2d(x, weight, bias, running_mean, running_var, false, momentum, eps);
   LEARNER_NVTX_RANGE("sync_batch_norm2d");
-  check_rank(x, 4, kOp, "x");
-  check_dtype(x, DType::F32, kOp, "x");
-  check_channel_vector(weight, x, "weight");
-  check_channel_vector(bias, x, "bias");
-  check_channel_vector(running_mean, x, "running_mean");
-  check_channel_vector(running_var, x, "running_var");
-  LEARNER_CHECK(std::isfinite(eps) && eps > 0.f, kOp, ": eps must be positive, got ", eps);
-  LEARNER_CHECK(momentum >= 0.f && momentum <= 1.f, kOp, ": momentum must be in [0, 1], got ",
-                momentum);
+  check_batch_norm_arguments(kOp, x, weight, bias, running_mean, running_var, momentum, eps);
   LEARNER_CHECK(comm.engine() == Engine::Single || x.device() == comm.device(), kOp, ": input ",
                 x.describe(), " is not on the device of ", comm.describe());
   const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);

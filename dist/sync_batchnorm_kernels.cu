@@ -3,6 +3,7 @@
 // (the scheme of kernels/batchnorm.cu); no atomics, so results repeat to the bit.
 #include "dist/sync_batchnorm_kernels.h"
 #include "framework/cuda/check.h"
+#include "kernels/block_reduce.cuh"
 #include "kernels/launch.cuh"
 
 namespace learner {
@@ -10,23 +11,6 @@ namespace learner {
 namespace {
 
 constexpr int kChannelThreads = 512;  // a multiple of 32, at most 1024
-
-// Sum of v over the block, returned to every thread. scratch holds 33 doubles.
-__device__ double block_sum(double v, double* scratch) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    v = lane < static_cast<int>(blockDim.x >> 5) ? scratch[lane] : 0.0;
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-    if (lane == 0) scratch[32] = v;
-  }
-  __syncthreads();
-  const double total = scratch[32];
-  __syncthreads();  // the next call may overwrite scratch
-  return total;
-}
 
 __device__ void split(double v, float* pair) {
   pair[0] = static_cast<float>(v);

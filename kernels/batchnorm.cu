@@ -3,6 +3,7 @@
 // result repeats to the bit. The elementwise parts are grid-stride loops.
 #include "framework/cuda/check.h"
 #include "kernels/batchnorm.h"
+#include "kernels/block_reduce.cuh"
 #include "kernels/launch.cuh"
 
 namespace learner {
@@ -10,23 +11,6 @@ namespace learner {
 namespace {
 
 constexpr int kChannelThreads = 512;  // a multiple of 32, at most 1024
-
-// Sum of v over the block, returned to every thread. scratch holds 33 doubles.
-__device__ double block_sum(double v, double* scratch) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    v = lane < static_cast<int>(blockDim.x >> 5) ? scratch[lane] : 0.0;
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-    if (lane == 0) scratch[32] = v;
-  }
-  __syncthreads();
-  const double total = scratch[32];
-  __syncthreads();  // the next call may overwrite scratch
-  return total;
-}
 
 // Walks the M = N * HW values of one channel, thread t visiting flat indices t, t + blockDim,
 // ... as (n, i) pairs, without a division per step.

@@ -15,13 +15,13 @@ namespace {
 
 constexpr const char* kOp = "batch_norm2d";
 
-void check_channel_vector(const Tensor& t, const Tensor& x, const char* arg) {
-  check_rank(t, 1, kOp, arg);
-  check_dtype(t, DType::F32, kOp, arg);
-  LEARNER_CHECK(t.size(0) == x.size(1), kOp, ": argument '", arg,
+void check_channel_vector(const char* op, const Tensor& t, const Tensor& x, const char* arg) {
+  check_rank(t, 1, op, arg);
+  check_dtype(t, DType::F32, op, arg);
+  LEARNER_CHECK(t.size(0) == x.size(1), op, ": argument '", arg,
                 "' must have one value per channel (", x.size(1), " for input ", x.describe(),
                 "), got ", t.describe());
-  check_same_device(t, x, kOp);
+  check_same_device(t, x, op);
 }
 
 // Gradients for (x, weight, bias), given what the forward saved.
@@ -76,18 +76,23 @@ std::vector<Tensor> batch_norm2d_backward(const Tensor& dy, const NeedsGrad& nee
 
 }  // namespace
 
+void check_batch_norm_arguments(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                const Tensor& running_mean, const Tensor& running_var, float momentum,
+                                float eps) {
+  check_rank(x, 4, op, "x");
+  check_dtype(x, DType::F32, op, "x");
+  check_channel_vector(op, weight, x, "weight");
+  check_channel_vector(op, bias, x, "bias");
+  check_channel_vector(op, running_mean, x, "running_mean");
+  check_channel_vector(op, running_var, x, "running_var");
+  LEARNER_CHECK(std::isfinite(eps) && eps > 0.f, op, ": eps must be positive, got ", eps);
+  LEARNER_CHECK(momentum >= 0.f && momentum <= 1.f, op, ": momentum must be in [0, 1], got ", momentum);
+}
+
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
                     Tensor& running_var, bool training, float momentum, float eps) {
   LEARNER_NVTX_RANGE("batch_norm2d");
-  check_rank(x, 4, kOp, "x");
-  check_dtype(x, DType::F32, kOp, "x");
-  check_channel_vector(weight, x, "weight");
-  check_channel_vector(bias, x, "bias");
-  check_channel_vector(running_mean, x, "running_mean");
-  check_channel_vector(running_var, x, "running_var");
-  LEARNER_CHECK(std::isfinite(eps) && eps > 0.f, kOp, ": eps must be positive, got ", eps);
-  LEARNER_CHECK(momentum >= 0.f && momentum <= 1.f, kOp, ": momentum must be in [0, 1], got ",
-                momentum);
+  check_batch_norm_arguments(kOp, x, weight, bias, running_mean, running_var, momentum, eps);
   const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);
   LEARNER_CHECK(!training || N * HW > 1, kOp,
                 ": expected more than 1 value per channel when training, got input ", x.describe());
