@@ -218,3 +218,26 @@ TEST_CASE("pretrain: 2 ranks x batch 4 with --sync-bn train the function of 1 ra
   CHECK(clips_two == clips_one);
   CHECK(mae_two == doctest::Approx(mae_one).epsilon(1e-4));
 }
+
+TEST_CASE("pretrain: SIGTERM to mpirun stops every rank at one step; rank 0 saves once; resume continues") {
+  test::TempDir dir("pretrain_mpi_term");
+  const std::string run = dir / "run";
+  const pid_t pid = start_in_background("mpirun --allow-run-as-root --oversubscribe -np 2 " + test::learner_binary() +
+                                        " pretrain --data " + cohort() + " --out " + run +
+                                        " --frames 4 --batch 4 --epochs 50 --validate 0 --workers 1 --device cpu > " +
+                                        (dir / "log") + " 2>&1");
+  wait_for_steps(run + "/metrics.jsonl", 2);
+  ::kill(pid, SIGTERM);  // mpirun forwards it to both ranks
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  const std::string log = read_file(dir / "log");
+  CHECK(log.find("stopped by signal 15") != std::string::npos);
+  REQUIRE(test::file_exists(run + "/checkpoints/last.safetensors"));
+  const int64_t stopped_at = steps_logged(run + "/metrics.jsonl");
+  auto resumed = run_command("mpirun --allow-run-as-root --oversubscribe -np 2 " + test::learner_binary() +
+                             " pretrain --resume --out " + run + " --steps " + std::to_string(stopped_at + 2));
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(resumed.output.find("resumed from") != std::string::npos);
+  CHECK(steps_logged(run + "/metrics.jsonl") == stopped_at + 2);
+}
