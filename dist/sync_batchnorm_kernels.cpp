@@ -1,21 +1,11 @@
 // CPU reference of the SyncBatchNorm2d kernels (see sync_batchnorm_kernels.h): plain loops,
 // double sums in scan order; channels run in parallel, each writing only its own outputs.
 #include "dist/sync_batchnorm_kernels.h"
+#include "dist/sync_batchnorm_combine.h"
 
 #include <cmath>
 
 namespace learner {
-
-namespace {
-
-void split(double v, float* pair) {
-  pair[0] = static_cast<float>(v);
-  pair[1] = static_cast<float>(v - static_cast<double>(pair[0]));
-}
-
-double join(const float* pair) { return static_cast<double>(pair[0]) + pair[1]; }
-
-}  // namespace
 
 void sync_batchnorm_local_stats_cpu(float* stats, const float* x, int64_t N, int64_t C,
                                     int64_t HW) {
@@ -37,9 +27,9 @@ void sync_batchnorm_local_stats_cpu(float* stats, const float* x, int64_t N, int
       }
     }
     float* s = stats + c * kSyncBnStatsWidth;
-    split(static_cast<double>(M), s);
-    split(mu, s + 2);
-    split(m2, s + 4);
+    split_double(static_cast<double>(M), s);
+    split_double(mu, s + 2);
+    split_double(m2, s + 4);
   }
 }
 
@@ -47,22 +37,8 @@ void sync_batchnorm_combine_cpu(float* mean, float* invstd, float* total, float*
                                 float* running_var, const float* gathered, int64_t R, int64_t C,
                                 float momentum, float eps) {
   for (int64_t c = 0; c < C; ++c) {
-    double n = 0, mu = 0, m2 = 0;
-    for (int64_t r = 0; r < R; ++r) {
-      const float* s = gathered + (r * C + c) * kSyncBnStatsWidth;
-      const double n_b = join(s), mu_b = join(s + 2), m2_b = join(s + 4);
-      if (n_b == 0) continue;
-      const double n_ab = n + n_b, delta = mu_b - mu;
-      mu += delta * n_b / n_ab;
-      m2 += m2_b + delta * delta * n * n_b / n_ab;
-      n = n_ab;
-    }
-    mean[c] = static_cast<float>(mu);
-    invstd[c] = static_cast<float>(1.0 / std::sqrt(m2 / n + static_cast<double>(eps)));
-    total[c] = static_cast<float>(n);
-    const double m = momentum;
-    running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * mu);
-    running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * (m2 / (n - 1)));
+    sync_batchnorm_combine_channel(c, mean, invstd, total, running_mean, running_var, gathered, R, C, momentum,
+                                   eps);
   }
 }
 

@@ -2,6 +2,7 @@
 // channel, each thread sums a fixed strided subset in double, then a fixed warp-shuffle tree
 // (the scheme of kernels/batchnorm.cu); no atomics, so results repeat to the bit.
 #include "dist/sync_batchnorm_kernels.h"
+#include "dist/sync_batchnorm_combine.h"
 #include "framework/cuda/check.h"
 #include "kernels/block_reduce.cuh"
 #include "kernels/launch.cuh"
@@ -11,13 +12,6 @@ namespace learner {
 namespace {
 
 constexpr int kChannelThreads = 512;  // a multiple of 32, at most 1024
-
-__device__ void split(double v, float* pair) {
-  pair[0] = static_cast<float>(v);
-  pair[1] = static_cast<float>(v - static_cast<double>(pair[0]));
-}
-
-__device__ double join(const float* pair) { return static_cast<double>(pair[0]) + pair[1]; }
 
 // Thread t visits flat indices t, t + blockDim, ... of one channel's M = N * HW values.
 __global__ void local_stats_kernel(float* stats, const float* x, int64_t N, int64_t C,
@@ -36,9 +30,9 @@ __global__ void local_stats_kernel(float* stats, const float* x, int64_t N, int6
   m2 = block_sum(m2, scratch);
   if (threadIdx.x == 0) {
     float* s = stats + c * kSyncBnStatsWidth;
-    split(static_cast<double>(M), s);
-    split(mu, s + 2);
-    split(m2, s + 4);
+    split_double(static_cast<double>(M), s);
+    split_double(mu, s + 2);
+    split_double(m2, s + 4);
   }
 }
 
@@ -47,22 +41,8 @@ __global__ void combine_kernel(float* mean, float* invstd, float* total, float* 
                                float momentum, float eps) {
   for (int64_t c = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; c < C;
        c += (int64_t)gridDim.x * blockDim.x) {
-    double n = 0, mu = 0, m2 = 0;
-    for (int64_t r = 0; r < R; ++r) {
-      const float* s = gathered + (r * C + c) * kSyncBnStatsWidth;
-      const double n_b = join(s), mu_b = join(s + 2), m2_b = join(s + 4);
-      if (n_b == 0) continue;
-      const double n_ab = n + n_b, delta = mu_b - mu;
-      mu += delta * n_b / n_ab;
-      m2 += m2_b + delta * delta * n * n_b / n_ab;
-      n = n_ab;
-    }
-    mean[c] = static_cast<float>(mu);
-    invstd[c] = static_cast<float>(1.0 / sqrt(m2 / n + static_cast<double>(eps)));
-    total[c] = static_cast<float>(n);
-    const double m = momentum;
-    running_mean[c] = static_cast<float>((1.0 - m) * running_mean[c] + m * mu);
-    running_var[c] = static_cast<float>((1.0 - m) * running_var[c] + m * (m2 / (n - 1)));
+    sync_batchnorm_combine_channel(c, mean, invstd, total, running_mean, running_var, gathered, R, C, momentum,
+                                   eps);
   }
 }
 

@@ -5,11 +5,7 @@
 
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define LEARNER_HD __host__ __device__ __forceinline__
-#else
-#define LEARNER_HD inline
-#endif
+#include "kernels/host_device.h"
 
 namespace learner {
 
