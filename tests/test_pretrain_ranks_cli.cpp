@@ -10,7 +10,8 @@
 // trajectories. On this cohort that happens at step 2 (layer4.0, channel 401, 6.7e-6 from
 // zero); a 1e-6 change of --lr in one rank alone moves the weights just as far. Whether a
 // given CPU's rounding lands on one side or the other decides such a test, which is why the
-// old trajectory test passed on one machine and failed on another (docs/multi-gpu.md).
+// old trajectory test passed on one machine and failed on another: here it passes with
+// OPENBLAS_CORETYPE=Sandybridge and fails with Haswell or Zen (docs/multi-gpu.md).
 #include <cmath>
 #include <filesystem>
 #include <fstream>
