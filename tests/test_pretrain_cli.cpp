@@ -19,21 +19,8 @@ using test::run_command;
 
 namespace {
 
-// A packed synthetic cohort shared by the cases (made once per test process).
-const std::string& cohort() {
-  static test::TempDir dir("pretrain_cli");
-  static std::string h5;
-  if (h5.empty()) {
-    const std::string b = test::learner_binary();
-    auto synth = run_command(b + " synth --fast --patients 8 --seed 3 --out " + (dir / "synth"));
-    REQUIRE_MESSAGE(synth.exit_code == 0, synth.output);
-    auto pack = run_command(b + " pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") +
-                            " --size 32 --split 0.7,0.3,0");
-    REQUIRE_MESSAGE(pack.exit_code == 0, pack.output);
-    h5 = dir / "c.h5";
-  }
-  return h5;
-}
+// The cases' cohort: 8 synthetic patients at 32 px, 70 % of them training.
+const std::string& cohort() { return test::tiny_packed_cohort("0.7,0.3,0"); }
 
 std::string pretrain(const std::string& out, const std::string& extra) {
   return test::learner_binary() + " pretrain --data " + cohort() + " --out " + out +

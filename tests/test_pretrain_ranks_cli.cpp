@@ -28,20 +28,8 @@ using test::run_command;
 
 namespace {
 
-const std::string& ranks_cohort() {
-  static test::TempDir dir("pretrain_ranks");
-  static std::string h5;
-  if (h5.empty()) {
-    const std::string b = test::learner_binary();
-    auto synth = run_command(b + " synth --fast --patients 8 --seed 3 --out " + (dir / "synth"));
-    REQUIRE_MESSAGE(synth.exit_code == 0, synth.output);
-    auto pack = run_command(b + " pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") +
-                            " --size 32 --split 0.7,0.15,0.15");
-    REQUIRE_MESSAGE(pack.exit_code == 0, pack.output);
-    h5 = dir / "c.h5";
-  }
-  return h5;
-}
+// 21 training, 4 validation and 6 test scans.
+const std::string& ranks_cohort() { return test::tiny_packed_cohort("0.7,0.15,0.15"); }
 
 // The last logged line of `phase` in a run's metrics.jsonl (empty if none).
 nlohmann::json last_metrics(const std::string& run, const std::string& phase) {
