@@ -8,7 +8,7 @@
 
 #include "bench/bench.h"
 #include "framework/random.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "framework/tensor.h"
 #include "kernels/conv2d.h"
 

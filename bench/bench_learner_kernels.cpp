@@ -9,15 +9,15 @@
 
 #include "bench/bench.h"
 #include "framework/autograd.h"
-#include "framework/device.h"
+#include "base/device.h"
 #include "framework/ops/learner_ops.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 
 #ifdef LEARNER_WITH_CUDA
 #include <cuda_runtime.h>
 
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #endif
 
 namespace learner::bench {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "framework/nvtx.h"
 
 namespace learner::data {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "dist/engines.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 
 namespace learner::dist {
 

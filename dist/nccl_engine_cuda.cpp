@@ -25,9 +25,9 @@
 #include <thread>
 
 #include "dist/engines.h"
-#include "framework/cuda/check.h"
-#include "framework/cuda/context.h"
-#include "framework/runtime.h"
+#include "base/cuda/check.h"
+#include "base/cuda/context.h"
+#include "base/runtime.h"
 
 namespace learner::dist {
 

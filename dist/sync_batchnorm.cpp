@@ -10,7 +10,7 @@
 #include "framework/nvtx.h"
 #include "framework/ops/batchnorm.h"
 #include "framework/ops/shape.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/batchnorm.h"
 
 namespace learner::dist {

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "dist/sync_batchnorm_kernels.h"
-#include "kernels/host_device.h"
+#include "base/host_device.h"
 
 namespace learner {
 

@@ -3,7 +3,7 @@
 // (the scheme of kernels/batchnorm.cu); no atomics, so results repeat to the bit.
 #include "dist/sync_batchnorm_kernels.h"
 #include "dist/sync_batchnorm_combine.h"
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/block_reduce.cuh"
 #include "kernels/launch.cuh"
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::dist {
 

@@ -1,7 +1,7 @@
 // CUDA contrastive loss: one block per anchor row reduces its terms with a fixed tree, one block
 // per group sums the anchors the same way; the backward is one elementwise pass. No atomics.
-#include "framework/cuda/check.h"
-#include "framework/error.h"
+#include "base/cuda/check.h"
+#include "base/error.h"
 #include "kernels/contrastive_loss.h"
 #include "kernels/launch.cuh"
 #include "kernels/mining.h"

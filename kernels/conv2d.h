@@ -12,7 +12,7 @@
 
 #include <cstdint>
 
-#include "framework/device.h"
+#include "base/device.h"
 
 namespace learner {
 

@@ -23,10 +23,10 @@
 #include <mutex>
 #include <vector>
 
-#include "framework/cuda/check.h"
-#include "framework/cuda/context.h"
-#include "framework/runtime.h"
-#include "framework/tensor.h"
+#include "base/cuda/allocator.h"
+#include "base/cuda/check.h"
+#include "base/cuda/context.h"
+#include "base/runtime.h"
 #include "kernels/conv2d.h"
 
 namespace learner {
@@ -148,10 +148,6 @@ Choice pick(const std::vector<Perf>& perf, int count, size_t max_workspace,
                   "); try set_deterministic(false)"));
 }
 
-Tensor workspace(size_t bytes, const Device& device) {
-  return Tensor::empty({static_cast<int64_t>(bytes)}, DType::U8, device);
-}
-
 Choice choose_forward(cudnnHandle_t h, const ConvDescriptors& d, float* y, const float* x,
                       const float* w, const Conv2dGeometry& g, const Device& device) {
   int max_count = 0, count = 0;
@@ -163,10 +159,10 @@ Choice choose_forward(cudnnHandle_t h, const ConvDescriptors& d, float* y, const
   if (deterministic()) {
     c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::Forward);
   } else {
-    Tensor ws = workspace(largest_workspace(perf, count), device);
+    cuda::DeviceBuffer ws(largest_workspace(perf, count), device.index);
     CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
         h, d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y, max_count, &count, perf.data(),
-        ws.raw_data(), ws.nbytes()));
+        ws.data(), ws.nbytes()));
     c = pick(perf, count, ws.nbytes(), g, Direction::Forward);
   }
   // The size the call itself will ask for, with the math type it will run with.
@@ -188,10 +184,10 @@ Choice choose_backward_data(cudnnHandle_t h, const ConvDescriptors& d, float* dx
   if (deterministic()) {
     c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardData);
   } else {
-    Tensor ws = workspace(largest_workspace(perf, count), device);
+    cuda::DeviceBuffer ws(largest_workspace(perf, count), device.index);
     CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
         h, d.w.get(), w, d.y.get(), dy, d.conv.get(), d.x.get(), dx, max_count, &count,
-        perf.data(), ws.raw_data(), ws.nbytes()));
+        perf.data(), ws.data(), ws.nbytes()));
     c = pick(perf, count, ws.nbytes(), g, Direction::BackwardData);
   }
   CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
@@ -213,10 +209,10 @@ Choice choose_backward_filter(cudnnHandle_t h, const ConvDescriptors& d, float* 
   if (deterministic()) {
     c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardFilter);
   } else {
-    Tensor ws = workspace(largest_workspace(perf, count), device);
+    cuda::DeviceBuffer ws(largest_workspace(perf, count), device.index);
     CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
         h, d.x.get(), x, d.y.get(), dy, d.conv.get(), d.w.get(), dw, max_count, &count,
-        perf.data(), ws.raw_data(), ws.nbytes()));
+        perf.data(), ws.data(), ws.nbytes()));
     c = pick(perf, count, ws.nbytes(), g, Direction::BackwardFilter);
   }
   CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
@@ -250,11 +246,11 @@ void conv2d_forward_cuda(float* y, const float* x, const float* w, const float* 
     return choose_forward(ctx.cudnn, d, y, x, w, g, device);
   });
   CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-  Tensor ws = workspace(c.workspace_bytes, device);
+  cuda::DeviceBuffer ws(c.workspace_bytes, device.index);
   const float one = 1.f, zero = 0.f;
   CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn, &one, d.x.get(), x, d.w.get(), w, d.conv.get(),
                                       static_cast<cudnnConvolutionFwdAlgo_t>(c.algo),
-                                      ws.raw_data(), ws.nbytes(), &zero, d.y.get(), y));
+                                      ws.data(), ws.nbytes(), &zero, d.y.get(), y));
   if (b) CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.get(), b, &one, d.y.get(), y));
 }
 
@@ -271,10 +267,10 @@ void conv2d_backward_cuda(float* dx, float* dw, float* db, const float* dy, cons
       return choose_backward_data(ctx.cudnn, d, dx, dy, w, g, device);
     });
     CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    Tensor ws = workspace(c.workspace_bytes, device);
+    cuda::DeviceBuffer ws(c.workspace_bytes, device.index);
     CUDNN_CHECK(cudnnConvolutionBackwardData(
         ctx.cudnn, &one, d.w.get(), w, d.y.get(), dy, d.conv.get(),
-        static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws.raw_data(), ws.nbytes(), &zero,
+        static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws.data(), ws.nbytes(), &zero,
         d.x.get(), dx));
   }
   if (dw) {
@@ -282,10 +278,10 @@ void conv2d_backward_cuda(float* dx, float* dw, float* db, const float* dy, cons
       return choose_backward_filter(ctx.cudnn, d, dw, dy, x, g, device);
     });
     CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    Tensor ws = workspace(c.workspace_bytes, device);
+    cuda::DeviceBuffer ws(c.workspace_bytes, device.index);
     CUDNN_CHECK(cudnnConvolutionBackwardFilter(
         ctx.cudnn, &one, d.x.get(), x, d.y.get(), dy, d.conv.get(),
-        static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws.raw_data(), ws.nbytes(), &zero,
+        static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws.data(), ws.nbytes(), &zero,
         d.w.get(), dw));
   }
 }

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner {
 

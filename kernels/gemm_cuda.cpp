@@ -2,8 +2,8 @@
 // C^T (N, M) = op(B)^T op(A)^T, so we pass B before A and swap M and N.
 #include <climits>
 
-#include "framework/cuda/check.h"
-#include "framework/cuda/context.h"
+#include "base/cuda/check.h"
+#include "base/cuda/context.h"
 #include "kernels/gemm.h"
 
 namespace learner {

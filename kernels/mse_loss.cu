@@ -1,5 +1,5 @@
 // CUDA kernels of the mean squared error (the sum itself is kernels/reduce's fixed tree).
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/mse_loss.h"
 

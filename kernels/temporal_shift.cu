@@ -1,7 +1,7 @@
 // CUDA temporal shift: one grid row per frame, threads over the frame's C*H*W values, so the
 // source frame is chosen once per block and no element needs an integer division.
-#include "framework/cuda/check.h"
-#include "framework/error.h"
+#include "base/cuda/check.h"
+#include "base/error.h"
 #include "kernels/launch.cuh"
 #include "kernels/temporal_shift.h"
 

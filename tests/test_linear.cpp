@@ -8,7 +8,7 @@
 #include "framework/ops/linear.h"
 #include "framework/ops/loss.h"
 #include "framework/random.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/gemm.h"
 #include "tests/test_util.h"
 

@@ -6,7 +6,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops/learner_ops.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/pairwise.h"
 #include "tests/test_util.h"
 

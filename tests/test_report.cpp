@@ -14,7 +14,7 @@
 #include <functional>
 #include <sstream>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/test_util.h"
 #include "tests/xml_check.h"
 #include "train/report.h"

@@ -4,7 +4,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops/learner_ops.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 #include "tests/test_util.h"
 

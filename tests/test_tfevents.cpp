@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/test_util.h"
 #include "train/tfevents.h"
 

@@ -7,7 +7,7 @@
 #include "data/clip_summary.h"
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 

@@ -16,7 +16,7 @@
 #include "data/clip_summary.h"
 #include "data/labels.h"
 #include "data/pack.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 

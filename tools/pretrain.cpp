@@ -1,7 +1,7 @@
 // `learner pretrain`: stage 1 (paper Algorithm 1) from the command line.
 #include <map>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
 #include "tools/json_config.h"
 #include "train/pretrain.h"

@@ -16,7 +16,7 @@
 #include "framework/ops.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "models/checkpoint.h"
 #include "models/heads.h"
 #include "train/embedding.h"

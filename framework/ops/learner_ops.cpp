@@ -7,7 +7,7 @@
 
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 
 namespace learner {

@@ -5,7 +5,7 @@
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
 #include "framework/ops/index_check.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/mse_loss.h"
 #include "kernels/reduce.h"
 #include "kernels/softmax_loss.h"

@@ -19,6 +19,24 @@ struct AllocatorStats {
 };
 AllocatorStats allocator_stats(int device);
 
+// Device scratch memory owned for one scope (e.g. a cuDNN workspace): taken from the cache
+// on construction, handed back on destruction. Zero bytes holds no block.
+class DeviceBuffer {
+ public:
+  DeviceBuffer(size_t nbytes, int device)
+      : data_(nbytes ? allocate(nbytes, device) : nullptr), nbytes_(nbytes), device_(device) {}
+  ~DeviceBuffer() { release(data_, nbytes_, device_); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+
+ private:
+  void* data_;
+  size_t nbytes_;
+  int device_;
+};
+
 // Returns every cached block to the driver (e.g. before handing the GPU to another library).
 void empty_cache(int device);
 

@@ -1,7 +1,7 @@
 // Runtime controls: the CPU side, and what a build without CUDA answers.
-#include "framework/runtime.h"
+#include "base/runtime.h"
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner {
 

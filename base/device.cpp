@@ -1,7 +1,7 @@
 // Device names and parsing.
-#include "framework/device.h"
+#include "base/device.h"
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner {
 

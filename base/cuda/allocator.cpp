@@ -1,11 +1,11 @@
 // Caching device allocator (see allocator.h for the stream rule that makes reuse safe).
-#include "framework/cuda/allocator.h"
+#include "base/cuda/allocator.h"
 
 #include <map>
 #include <mutex>
 #include <vector>
 
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 
 namespace learner::cuda {
 

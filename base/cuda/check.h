@@ -6,7 +6,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::cuda {
 [[noreturn]] void fail(const char* library, const char* call, const char* detail, const char* file,

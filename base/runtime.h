@@ -2,8 +2,8 @@
 // the stream of a device, synchronisation, and the deterministic mode.
 #pragma once
 
-#include "framework/device.h"
-#include "kernels/stream.h"
+#include "base/device.h"
+#include "base/stream.h"
 
 namespace learner {
 

@@ -1,12 +1,12 @@
 // Per-device stream and library handles, created once and owned for the process lifetime.
-#include "framework/cuda/context.h"
+#include "base/cuda/context.h"
 
 #include <memory>
 #include <mutex>
 #include <vector>
 
-#include "framework/cuda/check.h"
-#include "framework/runtime.h"
+#include "base/cuda/check.h"
+#include "base/runtime.h"
 
 namespace learner::cuda {
 

@@ -1,5 +1,5 @@
 // Failure reporting shared by the CUDA checking macros.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 
 namespace learner::cuda {
 
