@@ -1,6 +1,7 @@
 // Per-device stream and library handles, created once and owned for the process lifetime.
 #include "base/cuda/context.h"
 
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -51,6 +52,18 @@ Context& context(int device) {
   if (!g_contexts[device]) g_contexts[device] = std::make_unique<OwnedContext>(device);
   CUDA_CHECK(cudaSetDevice(device));
   return g_contexts[device]->ctx;
+}
+
+Context& context_of(cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  for (const auto& owned : g_contexts) {
+    if (!owned || owned->ctx.stream != stream) continue;
+    CUDA_CHECK(cudaSetDevice(owned->ctx.device));
+    return owned->ctx;
+  }
+  LEARNER_ASSERT(false, "context_of: the stream ", static_cast<const void*>(stream),
+                 " is not the stream of any device (launchers take stream_for(device))");
+  std::abort();  // not reached: LEARNER_ASSERT aborts
 }
 
 }  // namespace learner::cuda

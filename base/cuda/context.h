@@ -20,4 +20,8 @@ struct Context {
 // The context of a device; makes that device current on the calling thread.
 Context& context(int device);
 
+// The context whose stream this is (a stream from stream_for()); makes its device current.
+// cuDNN and cuBLAS launchers take a stream like every kernel and find their handles here.
+Context& context_of(cudaStream_t stream);
+
 }  // namespace learner::cuda
