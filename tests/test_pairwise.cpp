@@ -55,7 +55,7 @@ double max_abs(const std::vector<float>& v) {
 
 }  // namespace
 
-TEST_CASE("pairwise_score_distance matches |y_i - y_j|") {
+TEST_CASE("pairwise_abs_diff matches |y_i - y_j|") {
   for (int64_t B : {2, 3, 8, 64, 257}) {
     const int64_t G = B < 100 ? 3 : 1;
     Tensor y = test::random_tensor({G * B}, 200 + B, 0.f, 1.f);
@@ -65,13 +65,13 @@ TEST_CASE("pairwise_score_distance matches |y_i - y_j|") {
       for (int64_t i = 0; i < B; ++i)
         for (int64_t j = 0; j < B; ++j)
           ref[(g * B + i) * B + j] = std::fabs(double(yv[g * B + i]) - double(yv[g * B + j]));
-    Tensor d = pairwise_score_distance(y, G);
+    Tensor d = pairwise_abs_diff(y, G);
     CHECK(d.shape() == Shape{G, B, B});
     test::expect_close(d.to_vector(), to_float(ref), 1e-7, 0, "distance");
-    test::expect_close(pairwise_score_distance(y.view_as_shape({G, B}), G), d, 0, 0,
+    test::expect_close(pairwise_abs_diff(y.view_as_shape({G, B}), G), d, 0, 0,
                        "(G, B) input");
   }
-  CHECK_THROWS_WITH_AS(pairwise_score_distance(test::random_tensor({7}, 1), 2),
+  CHECK_THROWS_WITH_AS(pairwise_abs_diff(test::random_tensor({7}, 1), 2),
                        doctest::Contains("must be (G*B) or (G, B) with G = 2"), Error);
 }
 
@@ -140,7 +140,7 @@ TEST_CASE("pairwise CUDA matches CPU [cuda]") {
   for (const Case& k : {Case{3, 2, 5}, Case{2, 3, 1}, Case{3, 67, 33}, Case{1, 257, 130},
                         Case{1, 1024, 512}, Case{1, 300, 2048}}) {
     Tensor y = test::random_tensor({k.G * k.B}, 60 + k.B, 0.f, 1.f);
-    test::expect_close(pairwise_score_distance(y.to(gpu), k.G), pairwise_score_distance(y, k.G), 0,
+    test::expect_close(pairwise_abs_diff(y.to(gpu), k.G), pairwise_abs_diff(y, k.G), 0,
                        0, "distance CUDA");
     for (Similarity kind : {Similarity::Cos, Similarity::L2}) {
       Tensor u = test::random_tensor({k.G, k.B, k.E}, 70 + k.B);

@@ -85,7 +85,7 @@ Tensor distances(const Tensor& y, int64_t G, int64_t B) {
   Tensor d = Tensor::empty({G, B, B}, DType::F32, y.device());
   if (y.device().is_cuda()) {
     LEARNER_CUDA_CALL(
-        "pairwise_score_distance",
+        "pairwise_abs_diff",
         pairwise_abs_diff_cuda(d.data<float>(), y.data<float>(), G, B, stream_for(y.device())));
   } else {
     pairwise_abs_diff_cpu(d.data<float>(), y.data<float>(), G, B);
@@ -124,14 +124,14 @@ Tensor temporal_shift(const Tensor& x, int64_t T, int64_t fold_div) {
   });
 }
 
-Tensor pairwise_score_distance(const Tensor& y, int64_t G) {
-  LEARNER_NVTX_RANGE("pairwise_score_distance");
-  check_dtype(y, DType::F32, "pairwise_score_distance", "y");
+Tensor pairwise_abs_diff(const Tensor& y, int64_t G) {
+  LEARNER_NVTX_RANGE("pairwise_abs_diff");
+  check_dtype(y, DType::F32, "pairwise_abs_diff", "y");
   const bool flat = y.dim() == 1 && G >= 1 && y.size(0) % G == 0;
   const bool grouped = y.dim() == 2 && y.size(0) == G;
-  LEARNER_CHECK(flat || grouped, "pairwise_score_distance: y ", y.describe(),
+  LEARNER_CHECK(flat || grouped, "pairwise_abs_diff: y ", y.describe(),
                 " must be (G*B) or (G, B) with G = ", G);
-  return record_non_differentiable(distances(y, G, y.numel() / G), "pairwise_score_distance", {y});
+  return record_non_differentiable(distances(y, G, y.numel() / G), "pairwise_abs_diff", {y});
 }
 
 Tensor mine_pos_neg(const Tensor& d) {

@@ -17,7 +17,7 @@ namespace learner {
 Tensor temporal_shift(const Tensor& x, int64_t T, int64_t fold_div = 8);
 
 // y (G*B) or (G, B) f32 -> d (G, B, B), d_ij = |y_i - y_j|. Not differentiable.
-Tensor pairwise_score_distance(const Tensor& y, int64_t G = 1);
+Tensor pairwise_abs_diff(const Tensor& y, int64_t G = 1);
 
 // d (G, B, B) f32 -> roles (G, B, B) u8 holding MineRole values (kernels/mining.h).
 // Not differentiable.
