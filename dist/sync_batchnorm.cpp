@@ -1,17 +1,17 @@
 // SyncBatchNorm2d op: checks, the statistics exchange, device dispatch and the backward
-// closure (the math is in sync_batchnorm_kernels.h; apply and the local gradient sums reuse
+// closure (the math is in kernels/sync_batchnorm.h; apply and the local gradient sums reuse
 // kernels/batchnorm.h).
 #include "dist/sync_batchnorm.h"
 
 #include <cmath>
 
-#include "dist/sync_batchnorm_kernels.h"
+#include "base/runtime.h"
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
 #include "framework/ops/batchnorm.h"
 #include "framework/ops/shape.h"
-#include "base/runtime.h"
 #include "kernels/batchnorm.h"
+#include "kernels/sync_batchnorm.h"
 
 namespace learner::dist {
 

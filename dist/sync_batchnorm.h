@@ -4,7 +4,7 @@
 // over the global count M for running_var).
 //
 // Forward: per-channel (count, mean, M2) of this rank, all-gathered and combined in rank
-// order (dist/sync_batchnorm_kernels.h); every rank gets the same statistics. Backward: the
+// order (kernels/sync_batchnorm.h); every rank gets the same statistics. Backward: the
 // per-channel sums of dy and dy * xhat are all-reduced (summed) for dx; weight and bias get
 // this rank's own sums, which the gradient sync then averages. As with all_gather_rows
 // (dist/global_batch.h) the job trains the mean over ranks of the rank losses.

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "dist/sync_batchnorm_kernels.h"
 #include "base/host_device.h"
+#include "kernels/sync_batchnorm.h"
 
 namespace learner {
 

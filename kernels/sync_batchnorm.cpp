@@ -1,7 +1,7 @@
-// CPU reference of the SyncBatchNorm2d kernels (see sync_batchnorm_kernels.h): plain loops,
+// CPU reference of the SyncBatchNorm2d kernels (see kernels/sync_batchnorm.h): plain loops,
 // double sums in scan order; channels run in parallel, each writing only its own outputs.
-#include "dist/sync_batchnorm_kernels.h"
-#include "dist/sync_batchnorm_combine.h"
+#include "kernels/sync_batchnorm.h"
+#include "kernels/sync_batchnorm_combine.h"
 
 #include <cmath>
 

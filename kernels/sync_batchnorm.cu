@@ -1,11 +1,12 @@
-// CUDA SyncBatchNorm2d kernels (see sync_batchnorm_kernels.h). Local statistics: one block per
+// CUDA SyncBatchNorm2d kernels (see kernels/sync_batchnorm.h). Local statistics: one block per
 // channel, each thread sums a fixed strided subset in double, then a fixed warp-shuffle tree
 // (the scheme of kernels/batchnorm.cu); no atomics, so results repeat to the bit.
-#include "dist/sync_batchnorm_kernels.h"
-#include "dist/sync_batchnorm_combine.h"
+#include "kernels/sync_batchnorm.h"
+
 #include "base/cuda/check.h"
 #include "kernels/block_reduce.cuh"
 #include "kernels/launch.cuh"
+#include "kernels/sync_batchnorm_combine.h"
 
 namespace learner {
 
