@@ -10,7 +10,8 @@
 #include "bench/bench.h"
 #include "framework/autograd.h"
 #include "base/device.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
+#include "framework/ops/temporal_shift.h"
 #include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "framework/random.h"
 #include "kernels/contrastive_loss.h"
 #include "kernels/mining.h"

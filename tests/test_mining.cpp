@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "framework/random.h"
 #include "kernels/mining.h"
 #include "tests/test_util.h"

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "base/runtime.h"
 #include "kernels/pairwise.h"
 #include "tests/test_util.h"

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/temporal_shift.h"
 #include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 #include "tests/test_util.h"

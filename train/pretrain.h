@@ -8,7 +8,7 @@
 #include <string>
 
 #include "data/sampling.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "models/video_encoder.h"
 
 namespace learner::train {

@@ -1,6 +1,5 @@
-// Ops specific to the learner model (SPEC.md sections 4 and 6): the temporal shift of
-// TSM-ResNet18 and the contrastive pre-training loss with its pieces (score distances,
-// mining, embedding similarities), on the CPU or CUDA.
+// The contrastive pre-training loss of SPEC.md section 6 and its pieces (score distances,
+// mining, embedding similarities) as ops, on the CPU or CUDA.
 #pragma once
 
 #include <cstdint>
@@ -11,10 +10,6 @@
 #include "kernels/pairwise.h"          // Similarity
 
 namespace learner {
-
-// x (B*T, C, H, W) f32 -> (B*T, C, H, W): fold = C / fold_div channels read the next frame,
-// the next fold channels the previous one (kernels/temporal_shift.h). Differentiable.
-Tensor temporal_shift(const Tensor& x, int64_t T, int64_t fold_div = 8);
 
 // y (G*B) or (G, B) f32 -> d (G, B, B), d_ij = |y_i - y_j|. Not differentiable.
 Tensor pairwise_abs_diff(const Tensor& y, int64_t G = 1);
