@@ -1,4 +1,4 @@
-// Kernels of SyncBatchNorm2d (dist/sync_batchnorm.h) over (N, C, H, W) f32 tensors, HW = H*W.
+// Kernels of SyncBatchNorm2d (parallel/sync_batchnorm.h) over (N, C, H, W) f32 tensors, HW = H*W.
 // Math, per channel c, over all ranks' values (M = sum_r M_r, M_r = N_r * HW):
 //   local stats: count M_r, mean_r, M2_r = sum (x - mean_r)^2, in double, stored as (hi, lo)
 //                f32 pairs (hi + lo carries ~48 bits) so that all_gather moves them exactly.

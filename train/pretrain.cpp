@@ -8,10 +8,10 @@
 #include <memory>
 
 #include "data/labels.h"
-#include "dist/communicator.h"
-#include "dist/global_batch.h"
-#include "dist/grad_sync.h"
-#include "dist/sync_batchnorm.h"
+#include "parallel/communicator.h"
+#include "parallel/global_batch.h"
+#include "parallel/grad_sync.h"
+#include "parallel/sync_batchnorm.h"
 #include "data/loader.h"
 #include "framework/ops.h"
 #include "framework/optim/optimizer.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 #include "framework/nn/module.h"
 
 namespace learner::dist {

@@ -12,10 +12,10 @@
 // function one rank trains with the whole batch. Returning only the own rows of dL_r/dU
 // (no all-reduce) would give CL / N instead. Local means (the MSE over B_local) average to
 // the mean over B, so L_r = MSE_r + lambda * CL(U, Y) trains MSE_B + lambda * CL_B exactly.
-// (dist/sync_batchnorm.h follows the same convention.)
+// (parallel/sync_batchnorm.h follows the same convention.)
 #pragma once
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 namespace learner::dist {
 

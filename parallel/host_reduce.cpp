@@ -1,5 +1,5 @@
 // Rank-ordered reduction of gathered blocks (see host_reduce.h).
-#include "dist/host_reduce.h"
+#include "parallel/host_reduce.h"
 
 namespace learner::dist {
 

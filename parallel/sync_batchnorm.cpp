@@ -1,7 +1,7 @@
 // SyncBatchNorm2d op: checks, the statistics exchange, device dispatch and the backward
 // closure (the math is in kernels/sync_batchnorm.h; apply and the local gradient sums reuse
 // kernels/batchnorm.h).
-#include "dist/sync_batchnorm.h"
+#include "parallel/sync_batchnorm.h"
 
 #include <cmath>
 

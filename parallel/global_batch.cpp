@@ -1,5 +1,5 @@
 // all_gather_rows and all_gather_values (see global_batch.h for the gradient convention).
-#include "dist/global_batch.h"
+#include "parallel/global_batch.h"
 
 #include "framework/autograd.h"
 #include "framework/nvtx.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dist/engines.h"
+#include "parallel/engines.h"
 
 namespace learner::dist {
 

@@ -1,6 +1,6 @@
 // TCP sockets for the Tcp engine (see tcp_star.h): connection setup with retries, and
 // deadline-bounded sends and receives with poll().
-#include "dist/tcp_star.h"
+#include "parallel/tcp_star.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

@@ -7,11 +7,11 @@
 // order (kernels/sync_batchnorm.h); every rank gets the same statistics. Backward: the
 // per-channel sums of dy and dy * xhat are all-reduced (summed) for dx; weight and bias get
 // this rank's own sums, which the gradient sync then averages. As with all_gather_rows
-// (dist/global_batch.h) the job trains the mean over ranks of the rank losses.
+// (parallel/global_batch.h) the job trains the mean over ranks of the rank losses.
 // Eval mode uses the running statistics and communicates nothing.
 #pragma once
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 namespace learner::dist {
 

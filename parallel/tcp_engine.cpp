@@ -1,12 +1,12 @@
 // The Tcp engine: CPU tensors over the star of tcp_star.h. all_reduce gathers every rank's
-// tensor and reduces in rank order (dist/host_reduce.h), the same bits as the Mpi engine.
+// tensor and reduces in rank order (parallel/host_reduce.h), the same bits as the Mpi engine.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
-#include "dist/engines.h"
-#include "dist/host_reduce.h"
-#include "dist/tcp_star.h"
+#include "parallel/engines.h"
+#include "parallel/host_reduce.h"
+#include "parallel/tcp_star.h"
 
 namespace learner::dist {
 

@@ -1,11 +1,11 @@
-// Constructors of the communicator engines (dist/communicator.h). make_communicator picks
+// Constructors of the communicator engines (parallel/communicator.h). make_communicator picks
 // one from the launcher; tests build them directly (e.g. Tcp ranks as threads).
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 namespace learner::dist {
 

@@ -24,7 +24,7 @@
 #include <mutex>
 #include <thread>
 
-#include "dist/engines.h"
+#include "parallel/engines.h"
 #include "base/cuda/check.h"
 #include "base/cuda/context.h"
 #include "base/runtime.h"

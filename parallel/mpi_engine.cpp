@@ -1,8 +1,8 @@
 // The MPI engine: CPU tensors over a duplicate of MPI_COMM_WORLD whose errors come back as
 // codes (MPI_ERRORS_RETURN) and become learner::Error. all_reduce is a rank-ordered
-// reduce-scatter (MPI_Alltoallv, then dist/host_reduce.h) followed by MPI_Allgatherv, so the
+// reduce-scatter (MPI_Alltoallv, then parallel/host_reduce.h) followed by MPI_Allgatherv, so the
 // bits never depend on the MPI library's own reduction order.
-#include "dist/engines.h"
+#include "parallel/engines.h"
 
 #ifndef LEARNER_WITH_MPI
 namespace learner::dist {
@@ -25,8 +25,8 @@ std::unique_ptr<Communicator> make_mpi_communicator(double) {
 #include <mutex>
 #include <vector>
 
-#include "dist/host_reduce.h"
-#include "dist/watchdog.h"
+#include "parallel/host_reduce.h"
+#include "parallel/watchdog.h"
 
 namespace learner::dist {
 

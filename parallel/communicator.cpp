@@ -1,10 +1,10 @@
 // The Communicator base (checks, description), launcher detection and the factory.
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 #include <cstdlib>
 #include <string>
 
-#include "dist/engines.h"
+#include "parallel/engines.h"
 #include "base/runtime.h"
 
 namespace learner::dist {

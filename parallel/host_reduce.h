@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 namespace learner::dist {
 

@@ -1,5 +1,5 @@
 // Gradient buckets, the parameter broadcast and host sums (see grad_sync.h).
-#include "dist/grad_sync.h"
+#include "parallel/grad_sync.h"
 
 #include <cstring>
 #include <memory>

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "dist/engines.h"
+#include "parallel/engines.h"
 
 namespace learner::dist {
 

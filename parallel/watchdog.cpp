@@ -1,5 +1,5 @@
 // The collective timeout thread (see watchdog.h).
-#include "dist/watchdog.h"
+#include "parallel/watchdog.h"
 
 #include <cstdio>
 #include <cstdlib>
