@@ -98,12 +98,12 @@ void shift_cuda() {
     });
     const double scalar_s = time([&] {
       temporal_shift_forward_cuda(out.data<float>(), x.data<float>(), kClips, kFrames, s.C, HW,
-                                  fold, stream, ShiftKernel::Scalar);
+                                  fold, ShiftKernel::Scalar, stream);
     });
     const bool vec = temporal_shift_vectorizable(out.data<float>(), x.data<float>(), s.C, HW, fold);
     const double vector_s = vec ? time([&] {
       temporal_shift_forward_cuda(out.data<float>(), x.data<float>(), kClips, kFrames, s.C, HW,
-                                  fold, stream, ShiftKernel::Vector4);
+                                  fold, ShiftKernel::Vector4, stream);
     })
                                 : 0.0;
     const double best = vec ? std::min(scalar_s, vector_s) : scalar_s;

@@ -21,11 +21,13 @@ Tensor shift(const Tensor& in, const ShiftSizes& z, bool forward) {
     if (forward) {
       LEARNER_CUDA_CALL("temporal_shift",
                         temporal_shift_forward_cuda(out.data<float>(), in.data<float>(), z.B, z.T,
-                                                    z.C, z.HW, z.fold, stream_for(in.device())));
+                                                    z.C, z.HW, z.fold, ShiftKernel::Auto,
+                                                    stream_for(in.device())));
     } else {
       LEARNER_CUDA_CALL("temporal_shift_backward",
                         temporal_shift_backward_cuda(out.data<float>(), in.data<float>(), z.B, z.T,
-                                                     z.C, z.HW, z.fold, stream_for(in.device())));
+                                                     z.C, z.HW, z.fold, ShiftKernel::Auto,
+                                                     stream_for(in.device())));
     }
   } else if (forward) {
     temporal_shift_forward_cpu(out.data<float>(), in.data<float>(), z.B, z.T, z.C, z.HW, z.fold);
