@@ -8,6 +8,7 @@
 #include "framework/ops/contrastive.h"
 #include "base/runtime.h"
 #include "kernels/pairwise.h"
+#include "tests/spec_similarity.h"
 #include "tests/test_util.h"
 
 using namespace learner;
@@ -18,24 +19,8 @@ namespace {
 std::vector<double> similarity_spec(const std::vector<float>& u, int64_t B, int64_t E,
                                     Similarity kind) {
   std::vector<double> s(B * B);
-  for (int64_t i = 0; i < B; ++i) {
-    for (int64_t j = 0; j < B; ++j) {
-      double dot = 0, ni = 0, nj = 0, sq = 0;
-      for (int64_t e = 0; e < E; ++e) {
-        const double a = u[i * E + e], b = u[j * E + e];
-        dot += a * b;
-        ni += a * a;
-        nj += b * b;
-        sq += (a - b) * (a - b);
-      }
-      if (kind == Similarity::Cos) {
-        const double c = dot / (std::max(std::sqrt(ni), 1e-8) * std::max(std::sqrt(nj), 1e-8));
-        s[i * B + j] = std::min(std::max((1 + c) / 2, 1e-4), 1.0);
-      } else {
-        s[i * B + j] = 1 / (1 + std::sqrt(sq + 1e-12));
-      }
-    }
-  }
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t j = 0; j < B; ++j) s[i * B + j] = test::spec_similarity(u, E, i, j, kind);
   return s;
 }
 
