@@ -154,10 +154,11 @@ TEST_CASE("mse_forward_cuda matches mse_forward_cpu [cuda]") {
     mse_forward_cpu(cpu_loss.data<float>(), p.data<float>(), t.data<float>(), n);
     Tensor gp = p.to(gpu), gt = t.to(gpu);
     Tensor gpu_loss = Tensor::empty({}, DType::F32, gpu);
-    Tensor workspace = Tensor::empty({mse_forward_cuda_workspace(n)}, DType::F32, gpu);
-    LEARNER_CUDA_CALL("mse_forward_cuda",
-                      mse_forward_cuda(gpu_loss.data<float>(), workspace.data<float>(),
-                                       gp.data<float>(), gt.data<float>(), n, stream_for(gpu)));
+    LEARNER_CUDA_CALL("mse_forward_cuda", [&] {
+      Tensor workspace = Tensor::empty({mse_forward_cuda_workspace(n)}, DType::F32, gpu);
+      mse_forward_cuda(gpu_loss.data<float>(), workspace.data<float>(), gp.data<float>(),
+                       gt.data<float>(), n, stream_for(gpu));
+    }());
     test::expect_close(gpu_loss, cpu_loss, 1e-6, 1e-5, "mse_forward");
   }
 }
