@@ -13,7 +13,7 @@
 
 #include "framework/nn/state_dict.h"
 #include "framework/ops.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "framework/optim/optimizer.h"
 #include "models/heads.h"
 #include "tests/test_util.h"

@@ -7,7 +7,7 @@
 #include <limits>
 #include <sstream>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::train {
 
