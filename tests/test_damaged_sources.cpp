@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 #include "data/sources/source.h"
 #include "framework/error.h"
@@ -30,12 +32,18 @@ std::string error_of(const std::string& path) {
 
 uint64_t size_of(const std::string& path) { return std::filesystem::file_size(path); }
 
+// Appends a DataSetTrailingPadding element (FFFC,FFFC), which sorts after the Pixel Data.
+void append_trailing_padding(const std::string& path) {
+  const char element[] = {'\xfc', '\xff', '\xfc', '\xff', 'O', 'B', 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  std::ofstream(path, std::ios::binary | std::ios::app).write(element, sizeof(element));
+}
+
 }  // namespace
 
 TEST_CASE("a DICOM with short pixel data is refused with the frame that is cut short") {
   test::TempDir dir("damaged_dicom");
-  // MR_truncated.dcm's shape: 64 x 64, 16 bits, 8130 bytes of pixel data where 8192 are due.
-  const std::string mr = dir / "MR_truncated.dcm";
+  // A Pixel Data element shorter than its image: 64 x 64, 16 bits, 8130 bytes of 8192.
+  const std::string mr = dir / "short.dcm";
   test::write_dicom_raw(mr, 1, 64, 64, 16, std::vector<char>(8130, 7));
   CHECK(error_of(mr) == "DICOM '" + mr + "' is incomplete: its pixel data holds 8130 bytes where 64 x 64 pixels x 16 bits"
                         " x 1 samples x 1 frames need 8192; frame 1 of 1 is cut short; copy or export the file again from its source");
@@ -51,6 +59,15 @@ TEST_CASE("a DICOM with short pixel data is refused with the frame that is cut s
 
 TEST_CASE("a DICOM file cut inside its pixel data is refused, single, multi-frame or in a series") {
   test::TempDir dir("cut_dicom");
+  // pydicom's MR_truncated.dcm: 64 x 64, 16 bits, the file ends 8130 bytes into the 8192 of
+  // its pixel data, which an element after them (as in MR_small.dcm) does not hide.
+  const std::string mr = dir / "MR_truncated.dcm";
+  test::write_dicom_raw(mr, 1, 64, 64, 16, std::vector<char>(8192, 7));
+  append_trailing_padding(mr);
+  CHECK(error_of(mr) == "(no error)");
+  test::truncate_file(mr, size_of(mr) - 20 - 62);
+  CHECK(error_of(mr) == "DICOM '" + mr + "' is truncated: the file ends after 8130 of the 8192 bytes of its pixel data;"
+                        " frame 1 of 1 is cut short; copy or export the file again from its source");
   const std::string cine = dir / "cine.dcm";
   test::write_dicom_multiframe(cine, 4, 10, 10);  // 400 bytes of pixels at the end of the file
   test::truncate_file(cine, size_of(cine) - 150);
@@ -59,7 +76,7 @@ TEST_CASE("a DICOM file cut inside its pixel data is refused, single, multi-fram
   test::write_dicom_series(dir / "series", 4, 6, 6);
   const std::string slice = dir / "series/slice2.dcm";
   test::truncate_file(slice, size_of(slice) - 1);
-  CHECK(error_of(dir / "series").find("DICOM '" + slice + "' is truncated: the file ends after 70 of the 72 bytes") == 0);
+  CHECK(error_of(dir / "series").find("DICOM '" + slice + "' is truncated: the file ends after 71 of the 72 bytes") == 0);
 }
 
 TEST_CASE("a truncated NIfTI volume is refused with the first incomplete slice") {
@@ -104,9 +121,18 @@ TEST_CASE("a frame folder with a truncated or odd-sized frame is refused, naming
 TEST_CASE("a video with fewer frames than its header promises is refused") {
   test::TempDir dir("cut_video");
   const std::string avi = dir / "v.avi";
-  REQUIRE(test::write_video(avi, 8, 32, 32, 5.0));
+  {
+    // Noise frames, so that the frames and not the header make up most of the file.
+    cv::VideoWriter writer(avi, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 5.0, cv::Size(48, 48), true);
+    REQUIRE(writer.isOpened());
+    cv::Mat frame(48, 48, CV_8UC3);
+    for (int k = 0; k < 8; ++k) {
+      cv::randu(frame, 0, 255);
+      writer.write(frame);
+    }
+  }
   CHECK(error_of(avi) == "(no error)");
-  test::truncate_file(avi, size_of(avi) * 6 / 10);  // the index at the end goes, the header stays
+  test::truncate_file(avi, size_of(avi) * 7 / 10);  // the index at the end goes, the header stays
   const std::string message = error_of(avi);
   CHECK_MESSAGE(message.find("video '" + avi + "' is incomplete: its header promises 8 frames but only ") == 0, message);
   CHECK(message.find("is missing or damaged (a truncated or partly copied file); copy or export it again") != std::string::npos);

@@ -5,6 +5,7 @@
 #include <gdcmSequenceOfFragments.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -20,8 +21,12 @@ constexpr const char* kWhatToDo = "; copy or export the file again from its sour
 // The bytes of the Pixel Data element's tag, VR and length as the transfer syntax writes
 // them (Explicit VR: tag, "OB"/"OW", two zero bytes, 4-byte length; Implicit: tag, length).
 std::vector<uint8_t> element_header(bool big_endian, bool explicit_vr, const char* vr, uint32_t length) {
-  std::vector<uint8_t> h = big_endian ? std::vector<uint8_t>{0x7f, 0xe0, 0x00, 0x10} : std::vector<uint8_t>{0xe0, 0x7f, 0x10, 0x00};
-  if (explicit_vr) h.insert(h.end(), {static_cast<uint8_t>(vr[0]), static_cast<uint8_t>(vr[1]), 0, 0});
+  std::vector<uint8_t> h;
+  for (uint8_t b : big_endian ? std::array<uint8_t, 4>{0x7f, 0xe0, 0x00, 0x10} : std::array<uint8_t, 4>{0xe0, 0x7f, 0x10, 0x00})
+    h.push_back(b);
+  if (explicit_vr) {
+    for (uint8_t b : {static_cast<uint8_t>(vr[0]), static_cast<uint8_t>(vr[1]), uint8_t{0}, uint8_t{0}}) h.push_back(b);
+  }
   for (int i = 0; i < 4; ++i) {
     const int shift = big_endian ? 8 * (3 - i) : 8 * i;
     h.push_back(static_cast<uint8_t>(length >> shift));
