@@ -118,7 +118,8 @@ DicomImage read_dicom(const std::string& path) {
   LEARNER_CHECK(out.samples == 1 || out.samples == 3, "DICOM '", path, "' has ", out.samples,
                 " samples per pixel; pack reads 1 (monochrome) or 3 (colour)");
   std::vector<char> buffer(image->GetBufferLength());
-  LEARNER_CHECK(image->GetBuffer(buffer.data()), "cannot decode the pixel data of DICOM '", path, "': damaged, or compressed with a codec GDCM lacks; export it again, uncompressed");
+  LEARNER_CHECK(image->GetBuffer(buffer.data()), "cannot decode the pixel data of DICOM '", path,
+                "': damaged, or compressed with a codec GDCM lacks; export it again, uncompressed");
   const size_t pixels = static_cast<size_t>(out.cols) * out.rows * out.frames;
   const gdcm::PhotometricInterpretation pi = image->GetPhotometricInterpretation();
   if (out.samples == 3) {

@@ -102,15 +102,16 @@ void check_dicom_pixel_data(const std::string& path, const gdcm::Image& image) {
   // Uncompressed YBR_FULL_422 stores two bytes a pixel (Y per pixel, Cb and Cr per pair).
   const uint64_t samples =
       image.GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::YBR_FULL_422 ? 2 : pf.GetSamplesPerPixel();
-  const uint64_t frame_bytes = (rows * cols * samples * pf.GetBitsAllocated() + 7) / 8;
-  const uint64_t due = frame_bytes * frames;
+  const uint64_t due = (rows * cols * samples * pf.GetBitsAllocated() * frames + 7) / 8;  // bits pack across frames
+  const uint64_t frame_bytes = std::max<uint64_t>(1, due / std::max<uint64_t>(1, frames));
   const uint64_t held = value->GetLength();
   LEARNER_CHECK(held >= due, "DICOM '", path, "' is incomplete: its pixel data holds ", held, " bytes where ", cols, " x ",
                 rows, " pixels x ", pf.GetBitsAllocated(), " bits x ", samples, " samples x ", frames, " frames need ", due,
-                "; frame ", held / frame_bytes + 1, " of ", frames, " is cut short", kWhatToDo);
+                "; frame ", std::min(frames, held / frame_bytes + 1), " of ", frames, " is cut short", kWhatToDo);
   const uint64_t present = bytes_present(path, image.GetTransferSyntax(), static_cast<uint32_t>(held));
   LEARNER_CHECK(present >= due, "DICOM '", path, "' is truncated: the file ends after ", present, " of the ", due,
-                " bytes of its pixel data; frame ", present / frame_bytes + 1, " of ", frames, " is cut short", kWhatToDo);
+                " bytes of its pixel data; frame ", std::min(frames, present / frame_bytes + 1), " of ", frames,
+                " is cut short", kWhatToDo);
 }
 
 }  // namespace learner::data::sources

@@ -54,11 +54,11 @@ uint64_t bytes_after(const std::string& file, int64_t offset) {
   const uint64_t due = static_cast<uint64_t>(im.nvox) * static_cast<uint64_t>(im.nbyper);
   const uint64_t held = bytes_after(im.iname != nullptr ? im.iname : path, im.iname_offset);
   const char* what_to_do = "; copy or export the volume again from its source";
+  const uint64_t slice_bytes = static_cast<uint64_t>(std::max<int64_t>(1, im.nbyper * im.nx * im.ny));
   LEARNER_CHECK(held >= due, "NIfTI '", path, "' is truncated: its header promises ", im.nx, " x ", im.ny, " x ", im.nz,
                 im.nt > 1 ? str(" x ", im.nt) : std::string(), " voxels of ", nifti_datatype_string(im.datatype), " (", due,
-                " bytes) but the file holds ", held, "; slice ", held / static_cast<uint64_t>(std::max<int64_t>(1, im.nbyper * im.nx * im.ny)) + 1,
-                " of ", std::max<int64_t>(1, im.nz) * std::max<int64_t>(1, im.nt), " (along the third axis) is cut short",
-                what_to_do);
+                " bytes) but the file holds ", held, "; slice ", held / slice_bytes + 1, " of ",
+                std::max<int64_t>(1, im.nz) * std::max<int64_t>(1, im.nt), " (along the third axis) is cut short", what_to_do);
   throw Error(str("cannot read the voxels of NIfTI '", path, "' (damaged compressed data)", what_to_do));
 }
 
