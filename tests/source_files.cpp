@@ -97,6 +97,13 @@ void write_dicom_multiframe(const std::string& path, int frames, int rows, int c
   write_dicom(path, frames, rows, cols, gdcm::PixelFormat::UINT8, pixels, 1, true);
 }
 
+void write_dicom_raw(const std::string& path, int frames, int rows, int cols, int bits, const std::vector<char>& pixel_data) {
+  write_dicom(path, frames, rows, cols, bits == 16 ? gdcm::PixelFormat::UINT16 : gdcm::PixelFormat::UINT8, pixel_data, 1,
+              frames > 1);
+}
+
+void truncate_file(const std::string& path, uint64_t bytes) { std::filesystem::resize_file(path, bytes); }
+
 void write_dicom_series(const std::string& dir, int count, int rows, int cols) {
   std::filesystem::create_directories(dir);
   for (int s = 0; s < count; ++s) {

@@ -29,4 +29,11 @@ void write_dicom_multiframe(const std::string& path, int frames, int rows, int c
 // InstanceNumber gives the right order.
 void write_dicom_series(const std::string& dir, int count, int rows, int cols);
 
+// A MONOCHROME2 DICOM of `frames` x `rows` x `cols` unsigned pixels of `bits` (8 or 16) whose
+// Pixel Data element holds exactly `pixel_data`, however long: for damaged files.
+void write_dicom_raw(const std::string& path, int frames, int rows, int cols, int bits, const std::vector<char>& pixel_data);
+
+// Cuts `path` to its first `bytes` bytes, as an interrupted copy does.
+void truncate_file(const std::string& path, uint64_t bytes);
+
 }  // namespace learner::test

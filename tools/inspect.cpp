@@ -8,6 +8,7 @@
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
 #include "base/error.h"
+#include "tools/bool_flag.h"
 #include "tools/commands.h"
 #include "train/progress.h"
 
@@ -54,7 +55,7 @@ void add_inspect_command(CLI::App& app) {
   auto flags = std::make_shared<InspectFlags>();
   CLI::App* cmd = app.add_subcommand("inspect", "Summarise an HDF5 clip store and check its integrity");
   cmd->add_option("file", flags->path, "a .h5 file written by `learner pack`")->required();
-  cmd->add_flag("--quick", flags->quick, "check the metadata only, without reading every frame");
+  add_bool_flag(cmd, "--quick", flags->quick, "check the metadata only, without reading every frame");
   cmd->callback([flags] { run_inspect(*flags); });
 }
 

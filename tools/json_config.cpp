@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "tools/bool_flag.h"
 
 namespace learner::tools {
 
@@ -20,8 +21,27 @@ std::string scalar_text(const json& v) {
 
 bool given(const std::vector<std::string>& args, size_t from, const std::string& flag) {
   for (size_t i = from; i < args.size(); ++i)
-    if (args[i] == flag || args[i].rfind(flag + "=", 0) == 0) return true;
+    if (args[i] == flag || args[i].rfind(flag + "=", 0) == 0 || args[i] == negated_flag(flag)) return true;
   return false;
+}
+
+// Whether the command line from `from` on switches --resume on: `--resume`, `--resume 1`,
+// `--resume=yes`; `--resume 0` and `--no-resume` leave it off.
+bool resuming(const std::vector<std::string>& args, size_t from) {
+  bool on = false;
+  for (size_t i = from; i < args.size(); ++i) {
+    if (args[i] == "--no-resume") on = false;
+    if (args[i].rfind("--resume=", 0) == 0) on = parse_bool_word(args[i].substr(9)).value_or(true);
+    if (args[i] != "--resume") continue;
+    const std::optional<bool> word = i + 1 < args.size() ? parse_bool_word(args[i + 1]) : std::nullopt;
+    on = word.value_or(true);
+  }
+  return on;
+}
+
+// A boolean flag (tools/bool_flag.h) has a `--no-` twin.
+bool is_bool_flag(const CLI::App& command, const std::string& flag) {
+  return command.get_option_no_throw(negated_flag(flag)) != nullptr;
 }
 }  // namespace
 
@@ -43,9 +63,8 @@ std::vector<std::string> expand_json_config(const CLI::App& app, int argc, const
       path = *(config + 1);
     } else {
       // `--resume --out RUN` continues with the run's own configuration.
-      auto resume = std::find(args.begin() + static_cast<std::ptrdiff_t>(s), args.end(), "--resume");
       auto out = std::find(args.begin() + static_cast<std::ptrdiff_t>(s), args.end(), "--out");
-      if (resume == args.end() || out == args.end() || out + 1 == args.end()) return args;
+      if (!resuming(args, s + 1) || out == args.end() || out + 1 == args.end()) return args;
       path = *(out + 1) + "/config.json";
       if (!std::ifstream(path)) return args;  // the command reports the missing run
     }
@@ -67,6 +86,18 @@ std::vector<std::string> expand_json_config(const CLI::App& app, int argc, const
       LEARNER_CHECK(opt != nullptr, "--config ", path, ": '", it.key(), "' is not a flag of `", sub->get_name(),
                     "` (see learner ", sub->get_name(), " --help)");
       if (given(args, s + 1, flag) || it.value().is_null()) continue;
+      if (is_bool_flag(*sub, flag)) {
+        const json& v = it.value();
+        const std::optional<bool> value = v.is_boolean() ? std::optional<bool>(v.get<bool>())
+                                          : v.is_string()  ? parse_bool_word(v.get<std::string>())
+                                          : v.is_number_integer() ? parse_bool_word(v.dump())
+                                                                  : std::nullopt;
+        LEARNER_CHECK(value.has_value(), "--config ", path, ": '", it.key(), "' is a yes/no flag; give true, false, 1 or 0, got ",
+                      v.dump());
+        extra.push_back(flag);
+        extra.push_back(*value ? "1" : "0");
+        continue;
+      }
       if (opt->get_type_size() == 0) {  // a switch: present when true
         if (it.value().is_boolean() && it.value().get<bool>()) extra.push_back(flag);
         continue;

@@ -1,7 +1,8 @@
 // `--config FILE.json` for any subcommand: the file's keys are flag names without dashes
 // ("eps-w" or "eps_w") and supply values for flags not given on the command line, so flags
 // always override the file. CLI11 2.1 reads config files only for the top-level app, so
-// the file is expanded into command-line arguments before parsing.
+// the file is expanded into command-line arguments before parsing. Yes/no flags
+// (tools/bool_flag.h) take true, false, 1 or 0.
 #pragma once
 
 #include <CLI/CLI.hpp>

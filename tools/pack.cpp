@@ -17,6 +17,7 @@
 #include "data/labels.h"
 #include "data/pack.h"
 #include "base/error.h"
+#include "tools/bool_flag.h"
 #include "tools/commands.h"
 #include "train/progress.h"
 
@@ -26,9 +27,9 @@ namespace {
 struct PackFlags {
   std::string manifest, out, split = "0.55,0.25,0.20", score_range, edges, band, compression = "deflate",
               fit = "pad", window = "0.5,99.5";
-  int size = 0, channels = 1, slice_axis = 2, workers = 0, higher_better = 1;
+  int size = 0, channels = 1, slice_axis = 2, workers = 0;
   uint64_t seed = 0;
-  bool skip_bad = false;
+  bool higher_better = true, skip_bad = false;
 };
 
 // "a,b,c" -> numbers; `flag` and `what` make the one-line error.
@@ -88,8 +89,7 @@ data::PackOptions to_options(const PackFlags& f) {
     spec.hi = static_cast<float>(range[1]);
     if (f.edges.empty()) spec.edges.clear();  // the S/F edges belong to the S/F range only
   }
-  LEARNER_CHECK(f.higher_better == 0 || f.higher_better == 1, "--higher-better must be 1 or 0, got ", f.higher_better);
-  spec.higher_is_better = f.higher_better == 1;
+  spec.higher_is_better = f.higher_better;
   if (!f.edges.empty()) {
     spec.edges.clear();
     for (double e : parse_list(f.edges, "--edges", "increasing category edges A,B,...")) spec.edges.push_back(static_cast<float>(e));
@@ -171,7 +171,7 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--split", flags->split, "patient fractions TRAIN,VAL,TEST")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "seed of the patient split")->capture_default_str();
   cmd->add_option("--score-range", flags->score_range, "LO,HI of the score (default 0,500: S/F)");
-  cmd->add_option("--higher-better", flags->higher_better, "1 if a higher score is healthier, else 0")->capture_default_str();
+  add_bool_flag(cmd, "--higher-better", flags->higher_better, "a higher score is healthier");
   cmd->add_option("--edges", flags->edges, "category edges A,B,... (default 180,275,430 for S/F)");
   cmd->add_option("--band", flags->band, "label pairs by |change| <= BAND (same) instead of categories");
   cmd->add_option("--slice-axis", flags->slice_axis, "NIfTI: axis whose slices become frames (0, 1, 2)")->capture_default_str();
@@ -179,7 +179,7 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--fit", flags->fit, "non-square frames: pad (black bars), crop (centre) or stretch")->capture_default_str();
   cmd->add_option("--workers", flags->workers, "decode threads (0 = one per core)")->capture_default_str();
   cmd->add_option("--compression", flags->compression, "deflate or none")->capture_default_str();
-  cmd->add_flag("--skip-bad", flags->skip_bad, "pack the readable rows and list the bad ones instead of failing");
+  add_bool_flag(cmd, "--skip-bad", flags->skip_bad, "pack the readable rows and list the bad ones instead of failing");
   cmd->callback([flags] { run_pack(*flags); });
 }
 

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "base/error.h"
+#include "tools/bool_flag.h"
 #include "tools/commands.h"
 #include "tools/json_config.h"
 #include "train/pretrain.h"
@@ -35,7 +36,7 @@ void add_pretrain_command(CLI::App& app) {
   add_json_config(*cmd);
   cmd->add_option("--data", o->data, "clip store made by `learner pack` (.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "run folder (created; must not hold a run unless --resume)")->required();
-  cmd->add_flag("--resume", o->resume, "continue the run in --out from checkpoints/last.safetensors");
+  add_bool_flag(cmd, "--resume", o->resume, "continue the run in --out from checkpoints/last.safetensors");
   add_choice(cmd, "--loss", o->loss, train::loss_words(),
              "mse, cl (MSE + lambda CL) or wcl (MSE + lambda wCL)");
   add_choice(cmd, "--sim", o->similarity, train::similarity_words(), "similarity in the contrastive loss");
@@ -61,17 +62,16 @@ void add_pretrain_command(CLI::App& app) {
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--init", o->init, "encoder weights: a torchvision ResNet-18 or learner checkpoint (.safetensors)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--shuffle", o->shuffle, "reshuffle the training split every epoch (0 or 1)")->capture_default_str();
-  cmd->add_option("--augment", o->augment, "training augmentation (0 or 1)")->capture_default_str();
+  add_bool_flag(cmd, "--shuffle", o->shuffle, "reshuffle the training split every epoch");
+  add_bool_flag(cmd, "--augment", o->augment, "training augmentation");
   add_choice(cmd, "--sampling", o->sampling, train::sampling_words(),
              "training frame sampling: random (TSN) or center (evaluation sampling)");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--validate", o->validate, "validate every epoch (0 or 1)")->capture_default_str();
+  add_bool_flag(cmd, "--validate", o->validate, "validate every epoch");
   cmd->add_option("--bucket-mb", o->bucket_mb, "data parallel: gradient all-reduce bucket size in MB")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--sync-bn", o->sync_bn, "data parallel: BatchNorm statistics over all ranks (0 or 1)")
-      ->capture_default_str();
+  add_bool_flag(cmd, "--sync-bn", o->sync_bn, "data parallel: BatchNorm statistics over all ranks");
   cmd->callback([o] {
     const int code = train::run_pretrain(*o);
     if (code != 0) throw CLI::RuntimeError(code);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "data/synth/cohort.h"
+#include "tools/bool_flag.h"
 #include "tools/commands.h"
 
 namespace learner::tools {
@@ -23,7 +24,7 @@ void add_synth_command(CLI::App& app) {
   cmd->add_option("--patients", args->patients, "Number of patients (default 189; 6 with --fast)");
   cmd->add_option("--size", args->size, "Frame size in pixels, square (default 128; 32 with --fast)");
   cmd->add_option("--seed", args->seed, "Random seed; the same seed writes the same files");
-  cmd->add_flag("--fast", args->fast, "Tiny clips (32 x 32, 5-12 frames) for tests");
+  add_bool_flag(cmd, "--fast", args->fast, "Tiny clips (32 x 32, 5-12 frames) for tests");
   cmd->callback([args] {
     data::synth::CohortOptions options =
         args->fast ? data::synth::CohortOptions::fast() : data::synth::CohortOptions();

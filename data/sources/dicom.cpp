@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "data/sources/dicom_pixel_check.h"
 #include "data/sources/source_internal.h"
 #include "base/error.h"
 
@@ -97,6 +98,7 @@ DicomImage read_dicom(const std::string& path) {
   reader.SetFileName(path.c_str());
   LEARNER_CHECK(reader.Read(), "cannot read DICOM image '", path, "' (damaged, no pixel data, or an unsupported transfer syntax)");
   const gdcm::DataSet& ds = reader.GetFile().GetDataSet();
+  check_dicom_pixel_data(path, reader.GetImage());
   gdcm::ImageApplyLookupTable palette;
   const gdcm::Image* image = &reader.GetImage();
   if (image->GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::PALETTE_COLOR) {
@@ -116,7 +118,8 @@ DicomImage read_dicom(const std::string& path) {
   LEARNER_CHECK(out.samples == 1 || out.samples == 3, "DICOM '", path, "' has ", out.samples,
                 " samples per pixel; pack reads 1 (monochrome) or 3 (colour)");
   std::vector<char> buffer(image->GetBufferLength());
-  LEARNER_CHECK(image->GetBuffer(buffer.data()), "cannot decode the pixel data of DICOM '", path, "'");
+  LEARNER_CHECK(image->GetBuffer(buffer.data()), "cannot decode the pixel data of DICOM '", path,
+                "': damaged, or compressed with a codec GDCM lacks; export it again, uncompressed");
   const size_t pixels = static_cast<size_t>(out.cols) * out.rows * out.frames;
   const gdcm::PhotometricInterpretation pi = image->GetPhotometricInterpretation();
   if (out.samples == 3) {

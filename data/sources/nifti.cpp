@@ -1,10 +1,13 @@
 // Source: a NIfTI-1/2 volume (.nii, .nii.gz) read with niftilib; the slices along the chosen
 // axis become frames, windowed by percentiles over the whole volume. A 2-D time series
-// (nx x ny x 1 x nt, cine MRI) gives one frame per time point.
+// (nx x ny x 1 x nt, cine MRI) gives one frame per time point. A file shorter than its
+// header promises is refused with the first incomplete slice.
 #include <nifti2_io.h>
 
+#include <filesystem>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "data/sources/source_internal.h"
 #include "base/error.h"
@@ -28,14 +31,45 @@ double spacing_mm(double pixdim, int units) {
   return pixdim;  // mm, or unknown (taken as mm, the common case)
 }
 
+// Bytes of (uncompressed) data after `offset` in `file`, .nii or .nii.gz.
+uint64_t bytes_after(const std::string& file, int64_t offset) {
+  uint64_t total = 0;
+  if (nifti_is_gzfile(file.c_str())) {
+    znzFile in = znzopen(file.c_str(), "rb", 1);
+    if (znz_isnull(in)) return 0;
+    std::vector<char> block(size_t{1} << 20);
+    for (size_t got; (got = znzread(block.data(), 1, block.size(), in)) > 0;) total += got;
+    znzclose(in);
+  } else {
+    std::error_code ec;
+    total = std::filesystem::file_size(file, ec);
+    if (ec) return 0;
+  }
+  const uint64_t skip = static_cast<uint64_t>(std::max<int64_t>(0, offset));
+  return total > skip ? total - skip : 0;
+}
+
+// niftilib refused to load the voxels of `im`: say why, and from which slice on.
+[[noreturn]] void refuse_voxels(const std::string& path, const nifti_image& im) {
+  const uint64_t due = static_cast<uint64_t>(im.nvox) * static_cast<uint64_t>(im.nbyper);
+  const uint64_t held = bytes_after(im.iname != nullptr ? im.iname : path, im.iname_offset);
+  const char* what_to_do = "; copy or export the volume again from its source";
+  const uint64_t slice_bytes = static_cast<uint64_t>(std::max<int64_t>(1, im.nbyper * im.nx * im.ny));
+  LEARNER_CHECK(held >= due, "NIfTI '", path, "' is truncated: its header promises ", im.nx, " x ", im.ny, " x ", im.nz,
+                im.nt > 1 ? str(" x ", im.nt) : std::string(), " voxels of ", nifti_datatype_string(im.datatype), " (", due,
+                " bytes) but the file holds ", held, "; slice ", held / slice_bytes + 1, " of ",
+                std::max<int64_t>(1, im.nz) * std::max<int64_t>(1, im.nt), " (along the third axis) is cut short", what_to_do);
+  throw Error(str("cannot read the voxels of NIfTI '", path, "' (damaged compressed data)", what_to_do));
+}
+
 }  // namespace
 
 DecodedClip decode_nifti(const std::string& path, const DecodeOptions& options, float source_spacing) {
   static std::once_flag quiet;
   std::call_once(quiet, [] { nifti_set_debug_level(0); });  // we report errors ourselves
-  std::unique_ptr<nifti_image, NiftiFree> nim(nifti_image_read(path.c_str(), 1));
-  LEARNER_CHECK(nim != nullptr && nim->data != nullptr, "cannot read NIfTI volume '", path,
-                "' (damaged, truncated or not NIfTI)");
+  std::unique_ptr<nifti_image, NiftiFree> nim(nifti_image_read(path.c_str(), 0));  // the header
+  LEARNER_CHECK(nim != nullptr, "cannot read NIfTI volume '", path, "' (damaged, truncated or not NIfTI)");
+  if (nifti_image_load(nim.get()) != 0 || nim->data == nullptr) refuse_voxels(path, *nim);
   const nifti_image& im = *nim;
   for (int d = 5; d <= 7; ++d) {
     LEARNER_CHECK(im.dim[0] < d || im.dim[d] <= 1, "NIfTI '", path, "' has ", im.dim[0],

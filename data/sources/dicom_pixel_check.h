@@ -1,0 +1,20 @@
+// Before a DICOM image is decoded: does the file hold every pixel its header promises?
+// GDCM reads a short Pixel Data element, or a file cut inside it, without complaint and
+// hands back a buffer whose tail is zeros, so pack checks the bytes itself.
+#pragma once
+
+#include <string>
+
+namespace gdcm {
+class Image;
+}
+
+namespace learner::data::sources {
+
+// Throws learner::Error naming `path`, the first incomplete frame and what to do when the
+// Pixel Data of `image` (as read from `path`) is shorter than rows x columns x frames x
+// bits allocated x samples, when the file ends inside it, or when compressed pixel data
+// has fewer fragments than frames. Decoder failures are reported where the buffer is read.
+void check_dicom_pixel_data(const std::string& path, const gdcm::Image& image);
+
+}  // namespace learner::data::sources
