@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   learner::tools::add_eval_command(app);
   learner::tools::add_embed_command(app);
   learner::tools::add_report_command(app);
+  learner::tools::add_compare_command(app);
   learner::tools::add_info_command(app);
   learner::tools::add_smoke_command(app);
   try {
