@@ -8,7 +8,7 @@
 
 #include "bench/bench.h"
 #include "framework/random.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "framework/tensor.h"
 #include "kernels/conv2d.h"
 
@@ -147,7 +147,8 @@ LEARNER_BENCHMARK("conv2d_cuda",
     const double fwd = bench::median_seconds(
         [&] {
           LEARNER_CUDA_CALL("conv2d_cuda", conv2d_forward_cuda(y.data<float>(), x.data<float>(),
-                                                               w.data<float>(), nullptr, g, gpu));
+                                                               w.data<float>(), nullptr, g,
+                                                               stream_for(gpu)));
         },
         3, 20, sync);
     const double bwd = bench::median_seconds(
@@ -155,7 +156,7 @@ LEARNER_BENCHMARK("conv2d_cuda",
           LEARNER_CUDA_CALL("conv2d_cuda",
                             conv2d_backward_cuda(dx.data<float>(), dw.data<float>(), nullptr,
                                                  dy.data<float>(), x.data<float>(), w.data<float>(),
-                                                 g, gpu));
+                                                 g, stream_for(gpu)));
         },
         3, 20, sync);
     std::printf("%-27s | %8.3f %8.1f | %8.3f %8.1f\n", l.name, fwd * 1e3, flops / fwd * 1e-9,

@@ -9,15 +9,16 @@
 
 #include "bench/bench.h"
 #include "framework/autograd.h"
-#include "framework/device.h"
-#include "framework/ops/learner_ops.h"
-#include "framework/runtime.h"
+#include "base/device.h"
+#include "framework/ops/contrastive.h"
+#include "framework/ops/temporal_shift.h"
+#include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 
 #ifdef LEARNER_WITH_CUDA
 #include <cuda_runtime.h>
 
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #endif
 
 namespace learner::bench {
@@ -97,12 +98,12 @@ void shift_cuda() {
     });
     const double scalar_s = time([&] {
       temporal_shift_forward_cuda(out.data<float>(), x.data<float>(), kClips, kFrames, s.C, HW,
-                                  fold, stream, ShiftKernel::Scalar);
+                                  fold, ShiftKernel::Scalar, stream);
     });
     const bool vec = temporal_shift_vectorizable(out.data<float>(), x.data<float>(), s.C, HW, fold);
     const double vector_s = vec ? time([&] {
       temporal_shift_forward_cuda(out.data<float>(), x.data<float>(), kClips, kFrames, s.C, HW,
-                                  fold, stream, ShiftKernel::Vector4);
+                                  fold, ShiftKernel::Vector4, stream);
     })
                                 : 0.0;
     const double best = vec ? std::min(scalar_s, vector_s) : scalar_s;

@@ -47,7 +47,7 @@ foreach(lib opencv_core opencv_imgproc opencv_imgcodecs opencv_videoio
 endforeach()
 add_library(learner::imaging ALIAS learner_imaging)
 
-# Process launch and CPU collectives (dist/mpi_engine.cpp): OpenMPI from Debian. Optional so
+# Process launch and CPU collectives (parallel/mpi_engine.cpp): OpenMPI from Debian. Optional so
 # that a machine without it (a bare GPU host) still builds; ranks then start with torchrun's
 # variables (the Tcp engine) and NCCL bootstraps through that.
 find_package(MPI COMPONENTS C)
@@ -91,7 +91,7 @@ if(LEARNER_CUDA)
     target_include_directories(learner_cudnn SYSTEM INTERFACE ${CUDNN_INCLUDE_DIR})
     target_link_libraries(learner_cudnn INTERFACE ${CUDNN_LIBRARY})
     add_library(learner::cudnn ALIAS learner_cudnn)
-    # NCCL (dist/nccl_engine_cuda.cpp): in the toolkit here, or a wheel's nvidia.nccl (NCCL_ROOT).
+    # NCCL (parallel/nccl_engine_cuda.cpp): in the toolkit here, or a wheel's nvidia.nccl (NCCL_ROOT).
     find_path(NCCL_INCLUDE_DIR nccl.h
       HINTS ${NCCL_ROOT} $ENV{NCCL_ROOT} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include REQUIRED)
     find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2

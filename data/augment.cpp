@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 

@@ -11,7 +11,7 @@
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
 #include "data/labels.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 

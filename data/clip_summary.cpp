@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "data/labels.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 namespace {
@@ -37,7 +37,7 @@ std::vector<std::string> bin_labels(const ScoreSpec& spec) {
 
 size_t bin_of(float score, const ScoreSpec& spec) {
   if (!spec.edges.empty()) return static_cast<size_t>(score_category(score, spec));
-  const double t = (score - spec.lo) / (spec.hi - spec.lo);
+  const double t = normalized_target(score, spec);
   return static_cast<size_t>(std::clamp(static_cast<int>(std::floor(t * 5.0)), 0, 4));
 }
 

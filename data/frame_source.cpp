@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::h5 {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "data/hdf5_check.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::h5 {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 

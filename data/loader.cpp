@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "framework/error.h"
+#include "base/error.h"
+#include "data/labels.h"
 #include "framework/nvtx.h"
 
 namespace learner::data {
@@ -142,7 +143,7 @@ Batch Loader::build_batch(int64_t epoch, int64_t index, const std::vector<int64_
     source_->read_frames(static_cast<size_t>(scan), frames, pixels.data());
     const ClipAugment aug = o.augment ? draw_clip_augment(o.augment_options, H, W, gen) : ClipAugment();
     clip_to_input(x + i * clip_elems, pixels.data(), T, C, H, W, aug);
-    y[i] = (record.score - spec.lo) / (spec.hi - spec.lo);
+    y[i] = normalized_target(record.score, spec);
     batch.scores.push_back(record.score);
     batch.scans.push_back(scan);
     batch.scan_ids.push_back(record.scan_id);

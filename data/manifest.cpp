@@ -14,7 +14,7 @@
 #include <sstream>
 #include <utility>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 namespace {

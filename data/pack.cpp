@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "data/labels.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 namespace {

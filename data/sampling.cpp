@@ -1,8 +1,8 @@
 // TSN segment sampling: integer arithmetic only, so the indices are exact for any F and T.
 #include "data/sampling.h"
 
-#include "framework/error.h"
-#include "kernels/counter_rng.h"
+#include "base/error.h"
+#include "base/counter_rng.h"
 
 namespace learner::data {
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <utility>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 namespace {

@@ -128,15 +128,15 @@ void run_backward(const Tensor& root, const Tensor& grad_output, const LeafGradi
     NeedsGrad needs(node.inputs.size());
     for (size_t i = 0; i < needs.size(); ++i) needs[i] = node.inputs[i] != nullptr;
     std::vector<Tensor> input_grads = node.backward(grad, needs);
-    LEARNER_CHECK(input_grads.size() == node.inputs.size(), "internal: backward of '", node.op,
-                  "' returned ", input_grads.size(), " gradients for ", node.inputs.size(), " inputs");
+    LEARNER_ASSERT(input_grads.size() == node.inputs.size(), "backward of '", node.op,
+                   "' returned ", input_grads.size(), " gradients for ", node.inputs.size(), " inputs");
     for (size_t i = 0; i < needs.size(); ++i) {
       if (!needs[i]) continue;
       const Tensor& g = input_grads[i];
-      LEARNER_CHECK(g.defined() && g.shape() == node.inputs[i]->shape, "internal: backward of '",
-                    node.op, "' gave input ", i, " a gradient of ",
-                    g.defined() ? shape_str(g.shape()) : "undefined", ", expected ",
-                    shape_str(node.inputs[i]->shape));
+      LEARNER_ASSERT(g.defined() && g.shape() == node.inputs[i]->shape, "backward of '", node.op,
+                     "' gave input ", i, " a gradient of ",
+                     g.defined() ? shape_str(g.shape()) : "undefined", ", expected ",
+                     shape_str(node.inputs[i]->shape));
       Tensor& slot = pending[node.inputs[i].get()];
       slot = slot.defined() ? add(slot, g) : g;  // out of place: g may alias another gradient
     }

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "kernels/counter_rng.h"
+#include "base/counter_rng.h"
 
 namespace learner {
 

@@ -1,7 +1,7 @@
 // Shape helpers.
 #include "framework/shape.h"
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner {
 

@@ -4,12 +4,12 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "framework/error.h"
-#include "framework/runtime.h"
+#include "base/error.h"
+#include "base/runtime.h"
 
 #ifdef LEARNER_WITH_CUDA
-#include "framework/cuda/allocator.h"
-#include "framework/cuda/check.h"
+#include "base/cuda/allocator.h"
+#include "base/cuda/check.h"
 #endif
 
 namespace learner {

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "framework/device.h"
+#include "base/device.h"
 
 namespace learner {
 

@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "framework/device.h"
+#include "base/device.h"
 #include "framework/dtype.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "framework/shape.h"
 #include "framework/storage.h"
 

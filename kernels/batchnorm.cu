@@ -1,7 +1,7 @@
 // CUDA BatchNorm2d (see batchnorm.h). Per-channel sums: one block per channel, each thread
 // sums a fixed strided subset in double, then a fixed warp-shuffle tree; no atomics, so the
 // result repeats to the bit. The elementwise parts are grid-stride loops.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/batchnorm.h"
 #include "kernels/block_reduce.cuh"
 #include "kernels/launch.cuh"

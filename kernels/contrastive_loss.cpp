@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "kernels/contrastive_loss_grad.h"
 #include "kernels/mining.h"
 #include "kernels/parallel.h"
 
@@ -41,14 +42,8 @@ void contrastive_loss_backward_cpu(float* ds, const float* dloss, const float* s
   for (int64_t g = 0; g < G; ++g) {
     const float scale = dloss[g] / static_cast<float>(B);
     for (int64_t ij = g * B * B; ij < (g + 1) * B * B; ++ij) {
-      const MineRole role = static_cast<MineRole>(roles[ij]);
-      float grad = 0.f;
-      if (role == MineRole::Negative) {
-        grad = scale / s[ij];
-      } else if (role == MineRole::Positive) {
-        grad = kind == ContrastiveKind::CL ? -scale / s[ij] : -scale / (s[ij] * (d[ij] + eps_w));
-      }
-      ds[ij] = grad;
+      ds[ij] = contrastive_loss_pair_grad(static_cast<MineRole>(roles[ij]), scale, s[ij], d[ij],
+                                          kind, eps_w);
     }
   }
 }

@@ -1,8 +1,9 @@
 // CUDA contrastive loss: one block per anchor row reduces its terms with a fixed tree, one block
 // per group sums the anchors the same way; the backward is one elementwise pass. No atomics.
-#include "framework/cuda/check.h"
-#include "framework/error.h"
+#include "base/cuda/check.h"
+#include "base/error.h"
 #include "kernels/contrastive_loss.h"
+#include "kernels/contrastive_loss_grad.h"
 #include "kernels/launch.cuh"
 #include "kernels/mining.h"
 
@@ -63,14 +64,8 @@ __global__ void contrastive_loss_backward_kernel(float* ds, const float* dloss, 
   for (int64_t ij = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; ij < n;
        ij += (int64_t)gridDim.x * blockDim.x) {
     const float scale = dloss[ij / (B * B)] / static_cast<float>(B);
-    const MineRole role = static_cast<MineRole>(roles[ij]);
-    float grad = 0.f;
-    if (role == MineRole::Negative) {
-      grad = scale / s[ij];
-    } else if (role == MineRole::Positive) {
-      grad = kind == ContrastiveKind::CL ? -scale / s[ij] : -scale / (s[ij] * (d[ij] + eps_w));
-    }
-    ds[ij] = grad;
+    ds[ij] = contrastive_loss_pair_grad(static_cast<MineRole>(roles[ij]), scale, s[ij], d[ij], kind,
+                                        eps_w);
   }
 }
 

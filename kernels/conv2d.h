@@ -12,7 +12,7 @@
 
 #include <cstdint>
 
-#include "framework/device.h"
+#include "base/stream.h"
 
 namespace learner {
 
@@ -42,11 +42,12 @@ void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b
 void conv2d_backward_cpu(float* dx, float* dw, float* db, const float* dy, const float* x,
                          const float* w, const Conv2dGeometry& g);
 
-// The same contract on CUDA tensors of `device`, issued to its stream (cuda::context); the
-// algorithm is chosen per shape by cuDNN, deterministic ones only in deterministic mode.
+// The same contract on device buffers, issued to `stream` (a device's stream_for(), whose
+// cuDNN handle cuda::context_of finds); the algorithm is chosen per shape by cuDNN,
+// deterministic ones only in deterministic mode.
 void conv2d_forward_cuda(float* y, const float* x, const float* w, const float* b,
-                         const Conv2dGeometry& g, const Device& device);
+                         const Conv2dGeometry& g, cudaStream_t stream);
 void conv2d_backward_cuda(float* dx, float* dw, float* db, const float* dy, const float* x,
-                          const float* w, const Conv2dGeometry& g, const Device& device);
+                          const float* w, const Conv2dGeometry& g, cudaStream_t stream);
 
 }  // namespace learner

@@ -13,7 +13,7 @@
 // CUDNN_FMA_MATH rules that out. Deterministic mode uses CUDNN_FMA_MATH so that results are
 // full f32 and comparable with the CPU reference; the fast mode allows TF32.
 //
-// Everything runs on the device's stream: cuda::context(dev).cudnn is bound to it.
+// Everything runs on the caller's stream: cuda::context_of(stream).cudnn is bound to it.
 #include <cudnn.h>
 
 #include <algorithm>
@@ -23,10 +23,10 @@
 #include <mutex>
 #include <vector>
 
-#include "framework/cuda/check.h"
-#include "framework/cuda/context.h"
-#include "framework/runtime.h"
-#include "framework/tensor.h"
+#include "base/cuda/allocator.h"
+#include "base/cuda/check.h"
+#include "base/cuda/context.h"
+#include "base/runtime.h"
 #include "kernels/conv2d.h"
 
 namespace learner {
@@ -109,9 +109,9 @@ struct Choice {
 // Geometry, direction, device and mode: everything the choice depends on.
 using Key = std::array<int64_t, 16>;
 
-Key make_key(const Conv2dGeometry& g, Direction d, const Device& device) {
+Key make_key(const Conv2dGeometry& g, Direction d, int device) {
   return {g.N, g.C, g.H, g.W, g.K, g.R, g.S, g.stride_h, g.stride_w, g.pad_h, g.pad_w,
-          g.dilation_h, g.dilation_w, static_cast<int64_t>(d), device.index, deterministic()};
+          g.dilation_h, g.dilation_w, static_cast<int64_t>(d), device, deterministic()};
 }
 
 std::mutex g_cache_mutex;
@@ -148,12 +148,8 @@ Choice pick(const std::vector<Perf>& perf, int count, size_t max_workspace,
                   "); try set_deterministic(false)"));
 }
 
-Tensor workspace(size_t bytes, const Device& device) {
-  return Tensor::empty({static_cast<int64_t>(bytes)}, DType::U8, device);
-}
-
 Choice choose_forward(cudnnHandle_t h, const ConvDescriptors& d, float* y, const float* x,
-                      const float* w, const Conv2dGeometry& g, const Device& device) {
+                      const float* w, const Conv2dGeometry& g, int device) {
   int max_count = 0, count = 0;
   CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max_count));
   std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(max_count);
@@ -163,10 +159,10 @@ Choice choose_forward(cudnnHandle_t h, const ConvDescriptors& d, float* y, const
   if (deterministic()) {
     c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::Forward);
   } else {
-    Tensor ws = workspace(largest_workspace(perf, count), device);
+    cuda::DeviceBuffer ws(largest_workspace(perf, count), device);
     CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
         h, d.x.get(), x, d.w.get(), w, d.conv.get(), d.y.get(), y, max_count, &count, perf.data(),
-        ws.raw_data(), ws.nbytes()));
+        ws.data(), ws.nbytes()));
     c = pick(perf, count, ws.nbytes(), g, Direction::Forward);
   }
   // The size the call itself will ask for, with the math type it will run with.
@@ -178,7 +174,7 @@ Choice choose_forward(cudnnHandle_t h, const ConvDescriptors& d, float* y, const
 }
 
 Choice choose_backward_data(cudnnHandle_t h, const ConvDescriptors& d, float* dx, const float* dy,
-                            const float* w, const Conv2dGeometry& g, const Device& device) {
+                            const float* w, const Conv2dGeometry& g, int device) {
   int max_count = 0, count = 0;
   CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max_count));
   std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(max_count);
@@ -188,10 +184,10 @@ Choice choose_backward_data(cudnnHandle_t h, const ConvDescriptors& d, float* dx
   if (deterministic()) {
     c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardData);
   } else {
-    Tensor ws = workspace(largest_workspace(perf, count), device);
+    cuda::DeviceBuffer ws(largest_workspace(perf, count), device);
     CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
         h, d.w.get(), w, d.y.get(), dy, d.conv.get(), d.x.get(), dx, max_count, &count,
-        perf.data(), ws.raw_data(), ws.nbytes()));
+        perf.data(), ws.data(), ws.nbytes()));
     c = pick(perf, count, ws.nbytes(), g, Direction::BackwardData);
   }
   CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
@@ -203,7 +199,7 @@ Choice choose_backward_data(cudnnHandle_t h, const ConvDescriptors& d, float* dx
 
 Choice choose_backward_filter(cudnnHandle_t h, const ConvDescriptors& d, float* dw,
                               const float* dy, const float* x, const Conv2dGeometry& g,
-                              const Device& device) {
+                              int device) {
   int max_count = 0, count = 0;
   CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max_count));
   std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(max_count);
@@ -213,10 +209,10 @@ Choice choose_backward_filter(cudnnHandle_t h, const ConvDescriptors& d, float* 
   if (deterministic()) {
     c = pick(perf, count, kMaxWorkspaceBytes, g, Direction::BackwardFilter);
   } else {
-    Tensor ws = workspace(largest_workspace(perf, count), device);
+    cuda::DeviceBuffer ws(largest_workspace(perf, count), device);
     CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
         h, d.x.get(), x, d.y.get(), dy, d.conv.get(), d.w.get(), dw, max_count, &count,
-        perf.data(), ws.raw_data(), ws.nbytes()));
+        perf.data(), ws.data(), ws.nbytes()));
     c = pick(perf, count, ws.nbytes(), g, Direction::BackwardFilter);
   }
   CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
@@ -243,49 +239,49 @@ Choice cached_choice(const Key& key, ChooseFn choose) {
 }  // namespace
 
 void conv2d_forward_cuda(float* y, const float* x, const float* w, const float* b,
-                         const Conv2dGeometry& g, const Device& device) {
-  cuda::Context& ctx = cuda::context(device.index);
+                         const Conv2dGeometry& g, cudaStream_t stream) {
+  cuda::Context& ctx = cuda::context_of(stream);
   ConvDescriptors d(g, requested_math());
-  const Choice c = cached_choice(make_key(g, Direction::Forward, device), [&] {
-    return choose_forward(ctx.cudnn, d, y, x, w, g, device);
+  const Choice c = cached_choice(make_key(g, Direction::Forward, ctx.device), [&] {
+    return choose_forward(ctx.cudnn, d, y, x, w, g, ctx.device);
   });
   CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-  Tensor ws = workspace(c.workspace_bytes, device);
+  cuda::DeviceBuffer ws(c.workspace_bytes, ctx.device);
   const float one = 1.f, zero = 0.f;
   CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn, &one, d.x.get(), x, d.w.get(), w, d.conv.get(),
                                       static_cast<cudnnConvolutionFwdAlgo_t>(c.algo),
-                                      ws.raw_data(), ws.nbytes(), &zero, d.y.get(), y));
+                                      ws.data(), ws.nbytes(), &zero, d.y.get(), y));
   if (b) CUDNN_CHECK(cudnnAddTensor(ctx.cudnn, &one, d.bias.get(), b, &one, d.y.get(), y));
 }
 
 void conv2d_backward_cuda(float* dx, float* dw, float* db, const float* dy, const float* x,
-                          const float* w, const Conv2dGeometry& g, const Device& device) {
-  cuda::Context& ctx = cuda::context(device.index);
+                          const float* w, const Conv2dGeometry& g, cudaStream_t stream) {
+  cuda::Context& ctx = cuda::context_of(stream);
   ConvDescriptors d(g, requested_math());
   const float one = 1.f, zero = 0.f;
   // A plain reduction; not among the routines cuDNN lists as non-reproducible.
   if (db) CUDNN_CHECK(cudnnConvolutionBackwardBias(ctx.cudnn, &one, d.y.get(), dy, &zero,
                                                    d.bias.get(), db));
   if (dx) {
-    const Choice c = cached_choice(make_key(g, Direction::BackwardData, device), [&] {
-      return choose_backward_data(ctx.cudnn, d, dx, dy, w, g, device);
+    const Choice c = cached_choice(make_key(g, Direction::BackwardData, ctx.device), [&] {
+      return choose_backward_data(ctx.cudnn, d, dx, dy, w, g, ctx.device);
     });
     CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    Tensor ws = workspace(c.workspace_bytes, device);
+    cuda::DeviceBuffer ws(c.workspace_bytes, ctx.device);
     CUDNN_CHECK(cudnnConvolutionBackwardData(
         ctx.cudnn, &one, d.w.get(), w, d.y.get(), dy, d.conv.get(),
-        static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws.raw_data(), ws.nbytes(), &zero,
+        static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws.data(), ws.nbytes(), &zero,
         d.x.get(), dx));
   }
   if (dw) {
-    const Choice c = cached_choice(make_key(g, Direction::BackwardFilter, device), [&] {
-      return choose_backward_filter(ctx.cudnn, d, dw, dy, x, g, device);
+    const Choice c = cached_choice(make_key(g, Direction::BackwardFilter, ctx.device), [&] {
+      return choose_backward_filter(ctx.cudnn, d, dw, dy, x, g, ctx.device);
     });
     CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.get(), c.math));
-    Tensor ws = workspace(c.workspace_bytes, device);
+    cuda::DeviceBuffer ws(c.workspace_bytes, ctx.device);
     CUDNN_CHECK(cudnnConvolutionBackwardFilter(
         ctx.cudnn, &one, d.x.get(), x, d.y.get(), dy, d.conv.get(),
-        static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws.raw_data(), ws.nbytes(), &zero,
+        static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws.data(), ws.nbytes(), &zero,
         d.w.get(), dw));
   }
 }

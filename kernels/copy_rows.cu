@@ -1,5 +1,5 @@
 // CUDA strided block copy: one 2-D memcpy on the stream (the copy engine handles the pitches).
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/copy_rows.h"
 
 namespace learner {

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/stream.h"
+#include "base/stream.h"
 
 namespace learner {
 

@@ -1,7 +1,7 @@
 // CPU inverted dropout: each element draws its own counter, so the loop order is free.
 #include "kernels/dropout.h"
 
-#include "kernels/counter_rng.h"
+#include "base/counter_rng.h"
 
 namespace learner {
 

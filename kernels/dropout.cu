@@ -1,6 +1,6 @@
 // CUDA inverted dropout: one grid-stride loop; the mask comes from counter_rng as on the CPU.
-#include "framework/cuda/check.h"
-#include "kernels/counter_rng.h"
+#include "base/cuda/check.h"
+#include "base/counter_rng.h"
 #include "kernels/dropout.h"
 #include "kernels/launch.cuh"
 

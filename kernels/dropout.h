@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "kernels/stream.h"
+#include "base/stream.h"
 
 namespace learner {
 

@@ -1,5 +1,5 @@
 // CUDA elementwise kernels: grid-stride loops, one launch each, checked after launch.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/elementwise.h"
 #include "kernels/launch.cuh"
 

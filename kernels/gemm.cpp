@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <climits>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner {
 
-void gemm_cpu(Transpose trans_a, Transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-              const float* a, const float* b, float beta, float* c) {
+void gemm_cpu(float* c, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+              Transpose trans_a, Transpose trans_b, float alpha, float beta) {
   LEARNER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "gemm: sizes ", m, " x ", n, " x ",
                 k, " exceed the 32-bit BLAS interface");
   if (m == 0 || n == 0) return;

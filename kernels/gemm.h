@@ -3,21 +3,25 @@
 // op(A) is A, stored (M, K), or A^T with A stored (K, M); likewise B, stored (K, N) or (N, K).
 // All matrices are dense (leading dimension = row length). beta = 0 overwrites C (its old
 // contents are never read); beta = 1 accumulates, which is how weight gradients add up.
-// CPU: OpenBLAS cblas_sgemm. CUDA: cublasSgemm on the device's handle, which is bound to
-// stream_for(device), in FP32 (no TF32) math.
+// CPU: OpenBLAS cblas_sgemm. CUDA: cublasSgemm on the handle bound to the given stream,
+// in FP32 (no TF32) math.
 #pragma once
 
 #include <cstdint>
+
+#include "base/stream.h"
 
 namespace learner {
 
 enum class Transpose { No, Yes };
 
-void gemm_cpu(Transpose trans_a, Transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-              const float* a, const float* b, float beta, float* c);
+// c is (M, N); a is (M, K) or (K, M); b is (K, N) or (N, K).
+void gemm_cpu(float* c, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+              Transpose trans_a, Transpose trans_b, float alpha, float beta);
 
-// a, b, c are device pointers on CUDA device `device`.
-void gemm_cuda(Transpose trans_a, Transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-               const float* a, const float* b, float beta, float* c, int device);
+// The same on device buffers, issued to `stream` (the cuBLAS handle bound to it is found by
+// cuda::context_of).
+void gemm_cuda(float* c, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+               Transpose trans_a, Transpose trans_b, float alpha, float beta, cudaStream_t stream);
 
 }  // namespace learner

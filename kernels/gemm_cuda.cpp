@@ -2,18 +2,18 @@
 // C^T (N, M) = op(B)^T op(A)^T, so we pass B before A and swap M and N.
 #include <climits>
 
-#include "framework/cuda/check.h"
-#include "framework/cuda/context.h"
+#include "base/cuda/check.h"
+#include "base/cuda/context.h"
 #include "kernels/gemm.h"
 
 namespace learner {
 
-void gemm_cuda(Transpose trans_a, Transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-               const float* a, const float* b, float beta, float* c, int device) {
+void gemm_cuda(float* c, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
+               Transpose trans_a, Transpose trans_b, float alpha, float beta, cudaStream_t stream) {
   LEARNER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "gemm: sizes ", m, " x ", n, " x ",
                 k, " exceed the 32-bit cuBLAS interface");
   if (m == 0 || n == 0) return;
-  const cuda::Context& ctx = cuda::context(device);
+  const cuda::Context& ctx = cuda::context_of(stream);
   if (k == 0) {  // an empty product: C = beta * C
     if (beta == 0.f) {
       CUDA_CHECK(cudaMemsetAsync(c, 0, static_cast<size_t>(m * n) * sizeof(float), ctx.stream));

@@ -1,6 +1,6 @@
 // CUDA index range check: a single block, each thread scanning a strided share of the
 // indices, then a shared-memory minimum; index tensors are short, so one block suffices.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/index_check.h"
 
 namespace learner {

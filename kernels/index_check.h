@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "kernels/stream.h"
+#include "base/stream.h"
 
 namespace learner {
 

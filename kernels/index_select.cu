@@ -3,7 +3,7 @@
 // search, then one thread per dx element summing its dy rows in ascending p.
 #include <cub/device/device_radix_sort.cuh>
 
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/index_select.h"
 #include "kernels/launch.cuh"
 

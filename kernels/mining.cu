@@ -3,8 +3,8 @@
 // so comparing keys as integers is exactly the (d_ij, j) order of the spec, ties included.
 #include <algorithm>
 
-#include "framework/cuda/check.h"
-#include "framework/error.h"
+#include "base/cuda/check.h"
+#include "base/error.h"
 #include "kernels/mining.h"
 
 namespace learner {

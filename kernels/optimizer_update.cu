@@ -1,6 +1,6 @@
 // CUDA fused optimizer updates: one pass over parameter, gradient and state per step.
 // Each thread does the same float operations in the same order as the CPU reference.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/optimizer_update.h"
 

@@ -4,8 +4,8 @@
 // fixed order (k ascending, or a fixed shuffle tree): results repeat to the bit.
 #include <algorithm>
 
-#include "framework/cuda/check.h"
-#include "framework/error.h"
+#include "base/cuda/check.h"
+#include "base/error.h"
 #include "kernels/launch.cuh"
 #include "kernels/pairwise.h"
 

@@ -1,6 +1,6 @@
 // CUDA permute: one thread per output element; it decomposes its output index with the
 // output sizes and gathers from the strided input (writes coalesced, reads scattered).
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/permute.h"
 

@@ -1,7 +1,7 @@
 // CUDA pooling (see pool.h): one thread per output cell forward, one thread per input cell
 // backward (a gather over the windows that contain it: deterministic, no atomics), and one
 // warp per plane for the global mean.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/pool.h"
 #include "kernels/pool_cell.h"

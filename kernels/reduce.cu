@@ -2,7 +2,7 @@
 // the bit: many outputs -> one thread per output summing r in order; few outputs -> one
 // block per output (strided partial sums, then a shared-memory tree); a single output over
 // many elements -> the block layout twice (fixed number of partial blocks, then their sum).
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/reduce.h"
 

@@ -1,7 +1,7 @@
 // CUDA log-softmax and cross-entropy: one warp per row (8 rows per block); lane l takes
 // columns l, l + 32, ... and the warp combines them with a fixed xor-shuffle tree, so the
 // result does not depend on scheduling.
-#include "framework/cuda/check.h"
+#include "base/cuda/check.h"
 #include "kernels/launch.cuh"
 #include "kernels/softmax_loss.h"
 

@@ -1,7 +1,7 @@
 // CUDA temporal shift: one grid row per frame, threads over the frame's C*H*W values, so the
 // source frame is chosen once per block and no element needs an integer division.
-#include "framework/cuda/check.h"
-#include "framework/error.h"
+#include "base/cuda/check.h"
+#include "base/error.h"
 #include "kernels/launch.cuh"
 #include "kernels/temporal_shift.h"
 
@@ -43,7 +43,7 @@ __global__ void temporal_shift_vector4_kernel(float4* out, const float4* in, int
 }
 
 void launch_shift(float* out, const float* in, int64_t B, int64_t T, int64_t C, int64_t HW,
-                  int64_t fold, int first, cudaStream_t stream, ShiftKernel kernel) {
+                  int64_t fold, int first, ShiftKernel kernel, cudaStream_t stream) {
   const int64_t frames = B * T;
   if (frames == 0 || C * HW == 0) return;
   const bool vectorizable = temporal_shift_vectorizable(out, in, C, HW, fold);
@@ -70,15 +70,14 @@ void launch_shift(float* out, const float* in, int64_t B, int64_t T, int64_t C, 
 }  // namespace
 
 void temporal_shift_forward_cuda(float* out, const float* x, int64_t B, int64_t T, int64_t C,
-                                 int64_t HW, int64_t fold, cudaStream_t stream,
-                                 ShiftKernel kernel) {
-  launch_shift(out, x, B, T, C, HW, fold, +1, stream, kernel);
+                                 int64_t HW, int64_t fold, ShiftKernel kernel, cudaStream_t stream) {
+  launch_shift(out, x, B, T, C, HW, fold, +1, kernel, stream);
 }
 
 void temporal_shift_backward_cuda(float* dx, const float* dy, int64_t B, int64_t T, int64_t C,
-                                  int64_t HW, int64_t fold, cudaStream_t stream,
-                                  ShiftKernel kernel) {
-  launch_shift(dx, dy, B, T, C, HW, fold, -1, stream, kernel);
+                                  int64_t HW, int64_t fold, ShiftKernel kernel,
+                                  cudaStream_t stream) {
+  launch_shift(dx, dy, B, T, C, HW, fold, -1, kernel, stream);
 }
 
 }  // namespace learner

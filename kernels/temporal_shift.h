@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "kernels/stream.h"
+#include "base/stream.h"
 
 namespace learner {
 
@@ -34,12 +34,12 @@ void temporal_shift_backward_cpu(float* dx, const float* dy, int64_t B, int64_t 
 bool temporal_shift_vectorizable(const float* out, const float* in, int64_t C, int64_t HW,
                                  int64_t fold);
 
-// Vector4 on arguments where temporal_shift_vectorizable is false throws learner::Error.
+// `kernel` picks the variant (ops pass Auto; tests and bench force one). Vector4 on arguments
+// where temporal_shift_vectorizable is false throws learner::Error.
 void temporal_shift_forward_cuda(float* out, const float* x, int64_t B, int64_t T, int64_t C,
-                                 int64_t HW, int64_t fold, cudaStream_t stream,
-                                 ShiftKernel kernel = ShiftKernel::Auto);
+                                 int64_t HW, int64_t fold, ShiftKernel kernel, cudaStream_t stream);
 void temporal_shift_backward_cuda(float* dx, const float* dy, int64_t B, int64_t T, int64_t C,
-                                  int64_t HW, int64_t fold, cudaStream_t stream,
-                                  ShiftKernel kernel = ShiftKernel::Auto);
+                                  int64_t HW, int64_t fold, ShiftKernel kernel,
+                                  cudaStream_t stream);
 
 }  // namespace learner

@@ -1,9 +1,9 @@
 // TSM-ResNet18 and the 2D-ResNet baseline on top of ResNet18 without fc.
 #include "models/video_encoder.h"
 
-#include "framework/ops/learner_ops.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape.h"
+#include "framework/ops/temporal_shift.h"
 
 namespace learner::models {
 

@@ -27,7 +27,7 @@ def resnet18_param_counts():
 
 
 def buckets(counts, bucket_bytes):
-    """dist/grad_sync.cpp's plan_buckets: reverse order, at most bucket_bytes each."""
+    """parallel/grad_sync.cpp's plan_buckets: reverse order, at most bucket_bytes each."""
     out = []
     for n in reversed(counts):
         nbytes = 4 * n

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <stdexcept>
 
 namespace learner::test {
 
@@ -38,6 +40,23 @@ CommandResult run_command(const std::string& command) {
 }
 
 std::string learner_binary() { return std::string(LEARNER_BUILD_DIR) + "/learner"; }
+
+const std::string& tiny_packed_cohort(const std::string& split) {
+  static TempDir dir("tiny_cohort");
+  static std::map<std::string, std::string> packed;  // split -> .h5
+  auto found = packed.find(split);
+  if (found != packed.end()) return found->second;
+  const std::string b = learner_binary();
+  if (!file_exists(dir / "synth/manifest.csv")) {
+    const CommandResult synth = run_command(b + " synth --fast --patients 8 --seed 3 --out " + (dir / "synth"));
+    if (synth.exit_code != 0) throw std::runtime_error("learner synth failed: " + synth.output);
+  }
+  const std::string h5 = dir / ("c_" + std::to_string(packed.size()) + ".h5");
+  const CommandResult pack = run_command(b + " pack --manifest " + (dir / "synth/manifest.csv") + " --out " + h5 +
+                                         " --size 32 --split " + split);
+  if (pack.exit_code != 0) throw std::runtime_error("learner pack failed: " + pack.output);
+  return packed[split] = h5;
+}
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
 

@@ -30,6 +30,10 @@ CommandResult run_command(const std::string& command);
 // The built `learner` binary, next to learner_tests.
 std::string learner_binary();
 
+// The pretrain tests' cohort, made once per test process and split: `learner synth --fast
+// --patients 8 --seed 3` packed at 32 px with `pack --split SPLIT`. Returns the .h5 path.
+const std::string& tiny_packed_cohort(const std::string& split);
+
 bool file_exists(const std::string& path);
 std::vector<std::string> list_dir(const std::string& path);  // sorted names
 void write_text(const std::string& path, const std::string& text);

@@ -6,9 +6,9 @@
 #include <memory>
 #include <vector>
 
-#include "dist/global_batch.h"
-#include "dist/grad_sync.h"
-#include "dist/sync_batchnorm.h"
+#include "parallel/global_batch.h"
+#include "parallel/grad_sync.h"
+#include "parallel/sync_batchnorm.h"
 #include "framework/nn/module.h"
 #include "framework/ops.h"
 #include "framework/optim/optimizer.h"

@@ -6,7 +6,7 @@
 // failure on one rank never leaves another waiting in a collective.
 #pragma once
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 namespace learner::test::dist_scenarios {
 

@@ -10,7 +10,7 @@
 #include "data/clip_store_writer.h"
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/data_test_util.h"
 
 using namespace learner;

@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "framework/random.h"
 #include "kernels/contrastive_loss.h"
 #include "kernels/mining.h"
 #include "kernels/pairwise.h"
+#include "tests/spec_similarity.h"
 #include "tests/test_util.h"
 
 using namespace learner;
@@ -24,19 +25,7 @@ double loss_spec(const std::vector<float>& u, const std::vector<float>& y, int64
                  ContrastiveKind kind, Similarity sim, double eps_w) {
   const int64_t B = static_cast<int64_t>(y.size()), k = B / 2;
   auto d = [&](int64_t i, int64_t j) { return double(std::fabs(y[i] - y[j])); };
-  auto s = [&](int64_t i, int64_t j) {
-    double dot = 0, ni = 0, nj = 0, sq = 0;
-    for (int64_t e = 0; e < E; ++e) {
-      const double a = u[i * E + e], b = u[j * E + e];
-      dot += a * b;
-      ni += a * a;
-      nj += b * b;
-      sq += (a - b) * (a - b);
-    }
-    if (sim == Similarity::L2) return 1 / (1 + std::sqrt(sq + 1e-12));
-    const double c = dot / (std::max(std::sqrt(ni), 1e-8) * std::max(std::sqrt(nj), 1e-8));
-    return std::min(std::max((1 + c) / 2, 1e-4), 1.0);
-  };
+  auto s = [&](int64_t i, int64_t j) { return test::spec_similarity(u, E, i, j, sim); };
   double total = 0;
   for (int64_t i = 0; i < B; ++i) {
     std::vector<int64_t> order;

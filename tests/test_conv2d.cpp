@@ -8,7 +8,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops/conv.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/conv2d.h"
 #include "tests/test_util.h"
 

@@ -14,12 +14,12 @@
 #include <thread>
 #include <vector>
 
-#include "dist/communicator.h"
-#include "dist/engines.h"
-#include "dist/global_batch.h"
-#include "dist/grad_sync.h"
-#include "dist/sync_batchnorm.h"
-#include "dist/watchdog.h"
+#include "parallel/communicator.h"
+#include "parallel/engines.h"
+#include "parallel/global_batch.h"
+#include "parallel/grad_sync.h"
+#include "parallel/sync_batchnorm.h"
+#include "parallel/watchdog.h"
 #include "framework/ops.h"
 #include "tests/dist_scenarios.h"
 #include "tests/test_util.h"

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "data/labels.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 using namespace learner;
 using namespace learner::data;

@@ -8,7 +8,7 @@
 #include "framework/ops/linear.h"
 #include "framework/ops/loss.h"
 #include "framework/random.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/gemm.h"
 #include "tests/test_util.h"
 
@@ -43,15 +43,15 @@ TEST_CASE("gemm_cpu matches a naive product for every transpose combination") {
       const std::vector<float> b = test::random_tensor({k * n}, 2).to_vector();
       std::vector<float> c = test::random_tensor({m * n}, 3).to_vector();
       const std::vector<float> expect = naive_gemm(ta, tb, m, n, k, 1.5f, a, b, 0.5f, c);
-      gemm_cpu(ta ? Transpose::Yes : Transpose::No, tb ? Transpose::Yes : Transpose::No, m, n, k,
-               1.5f, a.data(), b.data(), 0.5f, c.data());
+      gemm_cpu(c.data(), a.data(), b.data(), m, n, k, ta ? Transpose::Yes : Transpose::No,
+               tb ? Transpose::Yes : Transpose::No, 1.5f, 0.5f);
       test::expect_close(c, expect, 1e-5, 1e-5, "gemm");
     }
   // beta = 0 never reads C (NaN stays out), and K = 0 gives beta * C.
   std::vector<float> c(4, NAN), a(2, 1.f), b(2, 2.f);
-  gemm_cpu(Transpose::No, Transpose::No, 2, 2, 1, 1.f, a.data(), b.data(), 0.f, c.data());
+  gemm_cpu(c.data(), a.data(), b.data(), 2, 2, 1, Transpose::No, Transpose::No, 1.f, 0.f);
   CHECK(c == std::vector<float>(4, 2.f));
-  gemm_cpu(Transpose::No, Transpose::No, 2, 2, 0, 1.f, a.data(), b.data(), 3.f, c.data());
+  gemm_cpu(c.data(), a.data(), b.data(), 2, 2, 0, Transpose::No, Transpose::No, 1.f, 3.f);
   CHECK(c == std::vector<float>(4, 6.f));
 }
 
@@ -153,9 +153,9 @@ TEST_CASE("gemm, linear and matmul on CUDA match the CPU [cuda]") {
       Tensor gc = c.to(gpu), ga = a.to(gpu), gb = b.to(gpu);
       const Transpose op_a = ta ? Transpose::Yes : Transpose::No;
       const Transpose op_b = tb ? Transpose::Yes : Transpose::No;
-      gemm_cpu(op_a, op_b, m, n, k, 0.5f, a.data<float>(), b.data<float>(), 1.f, c.data<float>());
-      LEARNER_CUDA_CALL("gemm", gemm_cuda(op_a, op_b, m, n, k, 0.5f, ga.data<float>(),
-                                          gb.data<float>(), 1.f, gc.data<float>(), 0));
+      gemm_cpu(c.data<float>(), a.data<float>(), b.data<float>(), m, n, k, op_a, op_b, 0.5f, 1.f);
+      LEARNER_CUDA_CALL("gemm", gemm_cuda(gc.data<float>(), ga.data<float>(), gb.data<float>(), m,
+                                          n, k, op_a, op_b, 0.5f, 1.f, stream_for(gpu)));
       test::expect_close(gc, c, 1e-5, 1e-5, "gemm");
     }
   Tensor x = test::random_tensor({9, 33}, 33), w = test::random_tensor({17, 33}, 34);

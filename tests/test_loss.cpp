@@ -2,8 +2,10 @@
 // differences, CUDA against the CPU, and errors that name the sample and the shapes.
 #include <cmath>
 
+#include "base/runtime.h"
 #include "framework/autograd.h"
 #include "framework/ops/loss.h"
+#include "kernels/mse_loss.h"
 #include "tests/test_util.h"
 
 using namespace learner;
@@ -140,4 +142,23 @@ TEST_CASE("losses on CUDA match the CPU [cuda]") {
   gm.backward();
   test::expect_close(gp.grad(), cp.grad(), 1e-9, 1e-6, "mse dp");
   test::expect_close(gq.grad(), cq.grad(), 1e-9, 1e-6, "mse dt");
+}
+
+TEST_CASE("mse_forward_cuda matches mse_forward_cpu [cuda]") {
+  REQUIRE_GPU_OR_SKIP();
+  const Device gpu = Device::cuda(0);
+  for (int64_t n : {1, 257, 70001}) {
+    CAPTURE(n);
+    Tensor p = test::random_tensor({n}, 25), t = test::random_tensor({n}, 26);
+    Tensor cpu_loss = Tensor::empty({}, DType::F32, Device::cpu());
+    mse_forward_cpu(cpu_loss.data<float>(), p.data<float>(), t.data<float>(), n);
+    Tensor gp = p.to(gpu), gt = t.to(gpu);
+    Tensor gpu_loss = Tensor::empty({}, DType::F32, gpu);
+    LEARNER_CUDA_CALL("mse_forward_cuda", [&] {
+      Tensor workspace = Tensor::empty({mse_forward_cuda_workspace(n)}, DType::F32, gpu);
+      mse_forward_cuda(gpu_loss.data<float>(), workspace.data<float>(), gp.data<float>(),
+                       gt.data<float>(), n, stream_for(gpu));
+    }());
+    test::expect_close(gpu_loss, cpu_loss, 1e-6, 1e-5, "mse_forward");
+  }
 }

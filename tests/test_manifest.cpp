@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "data/manifest.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/data_test_util.h"
 
 using namespace learner;

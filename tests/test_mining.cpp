@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "framework/random.h"
 #include "kernels/mining.h"
 #include "tests/test_util.h"
@@ -51,7 +51,7 @@ std::vector<float> targets(int64_t n, Targets kind, uint64_t seed) {
 
 Tensor mine(const std::vector<float>& y, int64_t G, Device device = Device::cpu()) {
   return mine_pos_neg(
-      pairwise_score_distance(Tensor::from_vector(y, {int64_t(y.size())}, device), G));
+      pairwise_abs_diff(Tensor::from_vector(y, {int64_t(y.size())}, device), G));
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
 #include "data/pack.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/data_test_util.h"
 #include "tests/source_files.h"
 

@@ -5,9 +5,10 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/learner_ops.h"
-#include "framework/runtime.h"
+#include "framework/ops/contrastive.h"
+#include "base/runtime.h"
 #include "kernels/pairwise.h"
+#include "tests/spec_similarity.h"
 #include "tests/test_util.h"
 
 using namespace learner;
@@ -18,24 +19,8 @@ namespace {
 std::vector<double> similarity_spec(const std::vector<float>& u, int64_t B, int64_t E,
                                     Similarity kind) {
   std::vector<double> s(B * B);
-  for (int64_t i = 0; i < B; ++i) {
-    for (int64_t j = 0; j < B; ++j) {
-      double dot = 0, ni = 0, nj = 0, sq = 0;
-      for (int64_t e = 0; e < E; ++e) {
-        const double a = u[i * E + e], b = u[j * E + e];
-        dot += a * b;
-        ni += a * a;
-        nj += b * b;
-        sq += (a - b) * (a - b);
-      }
-      if (kind == Similarity::Cos) {
-        const double c = dot / (std::max(std::sqrt(ni), 1e-8) * std::max(std::sqrt(nj), 1e-8));
-        s[i * B + j] = std::min(std::max((1 + c) / 2, 1e-4), 1.0);
-      } else {
-        s[i * B + j] = 1 / (1 + std::sqrt(sq + 1e-12));
-      }
-    }
-  }
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t j = 0; j < B; ++j) s[i * B + j] = test::spec_similarity(u, E, i, j, kind);
   return s;
 }
 
@@ -55,7 +40,7 @@ double max_abs(const std::vector<float>& v) {
 
 }  // namespace
 
-TEST_CASE("pairwise_score_distance matches |y_i - y_j|") {
+TEST_CASE("pairwise_abs_diff matches |y_i - y_j|") {
   for (int64_t B : {2, 3, 8, 64, 257}) {
     const int64_t G = B < 100 ? 3 : 1;
     Tensor y = test::random_tensor({G * B}, 200 + B, 0.f, 1.f);
@@ -65,13 +50,13 @@ TEST_CASE("pairwise_score_distance matches |y_i - y_j|") {
       for (int64_t i = 0; i < B; ++i)
         for (int64_t j = 0; j < B; ++j)
           ref[(g * B + i) * B + j] = std::fabs(double(yv[g * B + i]) - double(yv[g * B + j]));
-    Tensor d = pairwise_score_distance(y, G);
+    Tensor d = pairwise_abs_diff(y, G);
     CHECK(d.shape() == Shape{G, B, B});
     test::expect_close(d.to_vector(), to_float(ref), 1e-7, 0, "distance");
-    test::expect_close(pairwise_score_distance(y.view_as_shape({G, B}), G), d, 0, 0,
+    test::expect_close(pairwise_abs_diff(y.view_as_shape({G, B}), G), d, 0, 0,
                        "(G, B) input");
   }
-  CHECK_THROWS_WITH_AS(pairwise_score_distance(test::random_tensor({7}, 1), 2),
+  CHECK_THROWS_WITH_AS(pairwise_abs_diff(test::random_tensor({7}, 1), 2),
                        doctest::Contains("must be (G*B) or (G, B) with G = 2"), Error);
 }
 
@@ -140,7 +125,7 @@ TEST_CASE("pairwise CUDA matches CPU [cuda]") {
   for (const Case& k : {Case{3, 2, 5}, Case{2, 3, 1}, Case{3, 67, 33}, Case{1, 257, 130},
                         Case{1, 1024, 512}, Case{1, 300, 2048}}) {
     Tensor y = test::random_tensor({k.G * k.B}, 60 + k.B, 0.f, 1.f);
-    test::expect_close(pairwise_score_distance(y.to(gpu), k.G), pairwise_score_distance(y, k.G), 0,
+    test::expect_close(pairwise_abs_diff(y.to(gpu), k.G), pairwise_abs_diff(y, k.G), 0,
                        0, "distance CUDA");
     for (Similarity kind : {Similarity::Cos, Similarity::L2}) {
       Tensor u = test::random_tensor({k.G, k.B, k.E}, 70 + k.B);

@@ -5,13 +5,15 @@
 // elements that are nearly zero are judged against the tensor's scale).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 #include "framework/nn/state_dict.h"
 #include "framework/ops.h"
-#include "framework/ops/learner_ops.h"
+#include "framework/ops/contrastive.h"
 #include "framework/optim/optimizer.h"
 #include "models/heads.h"
 #include "tests/test_util.h"
@@ -51,6 +53,30 @@ void expect_relative(const Tensor& ours, const Tensor* theirs, double tolerance,
   REQUIRE_MESSAGE(ours.shape() == theirs->shape(), what, ": ", ours.describe(), " vs ", theirs->describe());
   const double err = relative_error(ours, *theirs);
   CHECK_MESSAGE(err <= tolerance, what, ": relative error ", err, " > ", tolerance);
+}
+
+// A parameter gradient against PyTorch's float64 gradient. The tolerance is the 1e-3 of
+// float32 work, or twice what PyTorch's own float32 computations are seen to need where a
+// ReLU kink lies within float32 rounding (tests/parity/make_reference.py): judged against
+// PyTorch's float32 gradient instead, this test passed or failed by which side of a kink each
+// machine's rounding fell (on this test's seed, PyTorch's default float32 gradient is 8.7 %
+// from float64 in one tensor, its channels_last float32 gradient 1.1e-5).
+// Returns ours' relative error to float64.
+double expect_gradient(const Tensor& ours, const SafetensorsFile& expected, const std::string& cfg,
+                       const std::string& name) {
+  const std::string what = "grad " + cfg + " " + name;
+  const Tensor* exact = expected.find("grad64." + cfg + "." + name);
+  const Tensor* yardstick = expected.find("yardstick." + cfg + "." + name);
+  const Tensor* theirs = expected.find("grad." + cfg + "." + name);
+  REQUIRE_MESSAGE((exact != nullptr && yardstick != nullptr && theirs != nullptr), "reference lacks ", what);
+  REQUIRE_MESSAGE(ours.shape() == exact->shape(), what, ": ", ours.describe(), " vs ", exact->describe());
+  const double spread = yardstick->to_vector()[0];
+  const double tolerance = std::max(1e-3, 2 * spread);
+  const double err = relative_error(ours, *exact);
+  CHECK_MESSAGE(err <= tolerance, what, ": relative error to float64 ", err, " > ", tolerance,
+                " (PyTorch float32 to float64: up to ", spread, "; ours to PyTorch float32: ",
+                relative_error(ours, *theirs), ")");
+  return err;
 }
 
 // One Adam step (lr 1e-3) against PyTorch's. Adam's first step moves each weight by about
@@ -133,8 +159,13 @@ void run_parity(Device device) {
       expect_relative(mse, f.expected.find(cfg + ".mse"), 1e-4, cfg + " mse");
       expect_relative(cl, f.expected.find(cfg + ".cl"), 1e-4, cfg + " contrastive term");
       expect_relative(loss, f.expected.find(cfg + ".loss"), 1e-4, cfg + " loss");
-      for (auto& [name, p] : m->named_parameters())
-        expect_relative(p->grad(), f.expected.find("grad." + cfg + "." + name), 1e-3, "grad " + cfg + " " + name);
+      double worst = 0;
+      std::string worst_name;
+      for (auto& [name, p] : m->named_parameters()) {
+        const double err = expect_gradient(p->grad(), f.expected, cfg, name);
+        if (err > worst) std::tie(worst, worst_name) = std::make_pair(err, name);
+      }
+      MESSAGE(cfg, ": largest gradient error to float64 ", worst, " (", worst_name, ")");
       if (cfg == "wcl_cos") check_adam_step(*m, f.expected);
     }
   }

@@ -6,13 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include <cmath>
-
-#include "framework/safetensors.h"
 #include "tests/data_test_util.h"
 #include "tests/test_util.h"
 
@@ -21,21 +19,8 @@ using test::run_command;
 
 namespace {
 
-// A packed synthetic cohort shared by the cases (made once per test process).
-const std::string& cohort() {
-  static test::TempDir dir("pretrain_cli");
-  static std::string h5;
-  if (h5.empty()) {
-    const std::string b = test::learner_binary();
-    auto synth = run_command(b + " synth --fast --patients 8 --seed 3 --out " + (dir / "synth"));
-    REQUIRE_MESSAGE(synth.exit_code == 0, synth.output);
-    auto pack = run_command(b + " pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") +
-                            " --size 32 --split 0.7,0.3,0");
-    REQUIRE_MESSAGE(pack.exit_code == 0, pack.output);
-    h5 = dir / "c.h5";
-  }
-  return h5;
-}
+// The cases' cohort: 8 synthetic patients at 32 px, 70 % of them training.
+const std::string& cohort() { return test::tiny_packed_cohort("0.7,0.3,0"); }
 
 std::string pretrain(const std::string& out, const std::string& extra) {
   return test::learner_binary() + " pretrain --data " + cohort() + " --out " + out +
@@ -171,58 +156,14 @@ TEST_CASE("pretrain: verification mode and a config file whose values flags over
   CHECK(test::file_exists(dir / "v/checkpoints/best.safetensors"));
 }
 
-TEST_CASE("pretrain: 2 ranks x batch 4 with --sync-bn train the function of 1 rank x batch 8") {
-  // SGD, so that the weights are linear in the gradients (Adam's first steps amplify
-  // last-bit differences of near-zero gradients into sign flips; docs/checkpoints.md).
-  test::TempDir dir("pretrain_mpi");
-  const std::string common = " pretrain --data " + cohort() +
-                             " --frames 4 --steps 2 --validate 1 --device cpu --workers 1 --augment 0"
-                             " --optimizer sgd --lr 0.01 --momentum 0.9 --out ";
-  auto one = run_command(test::learner_binary() + common + (dir / "one") + " --batch 8");
-  REQUIRE_MESSAGE(one.exit_code == 0, one.output);
-  auto two = run_command("mpirun --allow-run-as-root --oversubscribe -np 2 " + test::learner_binary() + common +
-                         (dir / "two") + " --batch 4 --sync-bn 1");
-  REQUIRE_MESSAGE(two.exit_code == 0, two.output);
-  CHECK(two.output.find("mpi rank 0 of 2") != std::string::npos);
-
-  const SafetensorsFile a = read_safetensors(dir / "one/checkpoints/last.safetensors");
-  const SafetensorsFile b = read_safetensors(dir / "two/checkpoints/last.safetensors");
-  int compared = 0;
-  for (const auto& [name, t] : a.tensors) {
-    if (t.dtype() != DType::F32) continue;
-    const Tensor* other = b.find(name);
-    REQUIRE_MESSAGE(other != nullptr, name);
-    const std::vector<float> x = t.to_vector(), y = other->to_vector();
-    double diff = 0, scale = 1e-12;
-    for (size_t i = 0; i < x.size(); ++i) {
-      diff = std::max(diff, std::fabs(static_cast<double>(x[i]) - y[i]));
-      scale = std::max(scale, std::fabs(static_cast<double>(x[i])));
-    }
-    CHECK_MESSAGE(diff / scale <= 1e-4, name, ": relative difference ", diff / scale);
-    ++compared;
-  }
-  CHECK(compared > 100);
-
-  // Validation is sharded over the ranks and gathered: the same clips, the same MAE.
-  auto val_mae = [](const std::string& metrics) {
-    std::ifstream in(metrics);
-    for (std::string line; std::getline(in, line);) {
-      const auto j = nlohmann::json::parse(line);
-      if (j["phase"] == "val") return std::make_pair(j["mae"].get<double>(), j["clips"].get<int64_t>());
-    }
-    return std::make_pair(-1.0, int64_t{0});
-  };
-  const auto [mae_one, clips_one] = val_mae(dir / "one/metrics.jsonl");
-  const auto [mae_two, clips_two] = val_mae(dir / "two/metrics.jsonl");
-  REQUIRE(clips_one > 0);
-  CHECK(clips_two == clips_one);
-  CHECK(mae_two == doctest::Approx(mae_one).epsilon(1e-4));
-}
-
 TEST_CASE("pretrain: SIGTERM to mpirun stops every rank at one step; rank 0 saves once; resume continues") {
   test::TempDir dir("pretrain_mpi_term");
   const std::string run = dir / "run";
-  const pid_t pid = start_in_background("mpirun --allow-run-as-root --oversubscribe -np 2 " + test::learner_binary() +
+  // mpirun sends SIGKILL 1 s after the SIGTERM it forwards (odls_base_sigkill_timeout): on a
+  // loaded machine that kills the ranks while they finish the step and save. Give them the
+  // time a cluster's scheduler gives (docs/multi-gpu.md: stopping a job).
+  const pid_t pid = start_in_background("mpirun --allow-run-as-root --oversubscribe --mca odls_base_sigkill_timeout 60 -np 2 " +
+                                        test::learner_binary() +
                                         " pretrain --data " + cohort() + " --out " + run +
                                         " --frames 4 --batch 4 --epochs 50 --validate 0 --workers 1 --device cpu > " +
                                         (dir / "log") + " 2>&1");
@@ -231,9 +172,12 @@ TEST_CASE("pretrain: SIGTERM to mpirun stops every rank at one step; rank 0 save
   int status = 0;
   ::waitpid(pid, &status, 0);
   CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-  const std::string log = read_file(dir / "log");
-  CHECK(log.find("stopped by signal 15") != std::string::npos);
+  // The run folder's own log: mpirun may exit before it has forwarded the ranks' last lines.
+  const std::string log = read_file(run + "/log.txt");
+  CHECK_MESSAGE(log.find("stopped by signal 15") != std::string::npos, log, read_file(dir / "log"));
   REQUIRE(test::file_exists(run + "/checkpoints/last.safetensors"));
+  for (const auto& entry : std::filesystem::directory_iterator(run + "/checkpoints"))
+    CHECK_MESSAGE(entry.path().string().find(".tmp") == std::string::npos, "a half-written checkpoint: ", entry.path());
   const int64_t stopped_at = steps_logged(run + "/metrics.jsonl");
   auto resumed = run_command("mpirun --allow-run-as-root --oversubscribe -np 2 " + test::learner_binary() +
                              " pretrain --resume --out " + run + " --steps " + std::to_string(stopped_at + 2));

@@ -14,7 +14,8 @@
 #include <functional>
 #include <sstream>
 
-#include "framework/error.h"
+#include "base/error.h"
+#include "tests/data_test_util.h"
 #include "tests/test_util.h"
 #include "tests/xml_check.h"
 #include "train/report.h"
@@ -25,14 +26,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// test::TempDir, seen as an fs::path.
 struct TempDir {
-  fs::path path;
-  TempDir() {
-    char name[] = "/tmp/learner_report_XXXXXX";
-    REQUIRE(::mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~TempDir() { fs::remove_all(path); }
+  test::TempDir dir{"report"};
+  fs::path path = dir.path();
 };
 
 std::string slurp(const fs::path& path) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "data/sources/source.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/data_test_util.h"
 #include "tests/source_files.h"
 

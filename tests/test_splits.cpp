@@ -6,7 +6,7 @@
 #include <string>
 
 #include "data/splits.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 using namespace learner;
 using namespace learner::data;

@@ -1,7 +1,7 @@
 // SVG charts: well-formed output (tests/xml_check.h), the expected elements, escaping, ticks.
 #include <cmath>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "tests/test_util.h"
 #include "tests/xml_check.h"
 #include "train/svg_plot.h"

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/learner_ops.h"
-#include "framework/runtime.h"
+#include "framework/ops/temporal_shift.h"
+#include "base/runtime.h"
 #include "kernels/temporal_shift.h"
 #include "tests/test_util.h"
 
@@ -137,15 +137,15 @@ TEST_CASE("temporal_shift CUDA kernels match CPU [cuda]") {
       if (kernel == ShiftKernel::Vector4 &&
           !temporal_shift_vectorizable(out.data<float>(), gx.data<float>(), k.C, HW, fold)) {
         CHECK_THROWS_AS(temporal_shift_forward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T,
-                                                    k.C, HW, fold, stream, kernel),
+                                                    k.C, HW, fold, kernel, stream),
                         Error);
         continue;
       }
       temporal_shift_forward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T, k.C, HW, fold,
-                                  stream, kernel);
+                                  kernel, stream);
       test::expect_close(out.to_vector(), ref_f, 0, 0, "temporal_shift forward CUDA");
       temporal_shift_backward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T, k.C, HW, fold,
-                                   stream, kernel);
+                                   kernel, stream);
       test::expect_close(out.to_vector(), ref_b, 0, 0, "temporal_shift backward CUDA");
     }
   }
@@ -154,7 +154,8 @@ TEST_CASE("temporal_shift CUDA kernels match CPU [cuda]") {
   Tensor gx = x.to(gpu), out = Tensor::empty({2 * 4 * 16 * 4 + 1}, DType::F32, gpu);
   std::vector<float> ref(2 * 4 * 16 * 4);
   temporal_shift_forward_cpu(ref.data(), x.data<float>() + 1, 2, 4, 16, 4, 2);
-  temporal_shift_forward_cuda(out.data<float>() + 1, gx.data<float>() + 1, 2, 4, 16, 4, 2, stream);
+  temporal_shift_forward_cuda(out.data<float>() + 1, gx.data<float>() + 1, 2, 4, 16, 4, 2,
+                              ShiftKernel::Auto, stream);
   std::vector<float> got = out.to_vector();
   test::expect_close(std::vector<float>(got.begin() + 1, got.end()), ref, 0, 0, "misaligned shift");
   // Through the op, with autograd.

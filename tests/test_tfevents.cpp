@@ -9,7 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "framework/error.h"
+#include "base/error.h"
+#include "tests/data_test_util.h"
 #include "tests/test_util.h"
 #include "train/tfevents.h"
 
@@ -19,14 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// test::TempDir, seen as an fs::path.
 struct TempDir {
-  fs::path path;
-  TempDir() {
-    char name[] = "/tmp/learner_tfevents_XXXXXX";
-    REQUIRE(::mkdtemp(name) != nullptr);
-    path = name;
-  }
-  ~TempDir() { fs::remove_all(path); }
+  test::TempDir dir{"tfevents"};
+  fs::path path = dir.path();
 };
 
 std::string read_bytes(const std::string& path) {

@@ -25,9 +25,11 @@ void add_cv_command(CLI::App& app) {
   cmd->add_option("--out", cv.out, "study folder: OUT/fold-K/{data.h5,run}, OUT/eval.json, OUT/cv.json")->required();
   cmd->add_option("--folds", cv.folds, "number of folds K (>= 3)")->capture_default_str()->check(CLI::Range(3, 1000));
   cmd->add_option("--fold-seed", cv.seed, "seed of the assignment of patients to folds")->capture_default_str();
-  cmd->add_option("--loss", o->loss, "mse, cl or wcl")->capture_default_str()->check(CLI::IsMember({"mse", "cl", "wcl"}));
-  cmd->add_option("--sim", o->sim, "cos or l2")->capture_default_str()->check(CLI::IsMember({"cos", "l2"}));
-  cmd->add_option("--backbone", o->backbone, "tsm or resnet2d")->capture_default_str()->check(CLI::IsMember({"tsm", "resnet2d"}));
+  cmd->add_option("--loss", o->loss, "mse, cl or wcl")->capture_default_str()->check(CLI::IsMember(train::loss_words()));
+  cmd->add_option("--sim", o->sim, "cos or l2")->capture_default_str()->check(CLI::IsMember(train::similarity_words()));
+  cmd->add_option("--backbone", o->backbone, "tsm or resnet2d")
+      ->capture_default_str()
+      ->check(CLI::IsMember(train::backbone_words()));
   cmd->add_option("--frames", cv.pretrain.frames, "frames per clip, T")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--batch", cv.pretrain.batch, "clips per batch, B")->capture_default_str()->check(CLI::Range(2, 1 << 20));
   cmd->add_option("--epochs", cv.pretrain.epochs, "pretrain epochs")->capture_default_str()->check(CLI::PositiveNumber);
@@ -43,10 +45,9 @@ void add_cv_command(CLI::App& app) {
   cmd->add_option("--workers", cv.pretrain.workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->callback([o] {
     train::CvOptions c = o->cv;
-    c.pretrain.loss = o->loss == "mse" ? train::LossKind::MSE : o->loss == "cl" ? train::LossKind::MSE_CL
-                                                                                 : train::LossKind::MSE_WCL;
-    c.pretrain.similarity = o->sim == "cos" ? Similarity::Cos : Similarity::L2;
-    c.pretrain.backbone = o->backbone == "tsm" ? models::Backbone::TSM : models::Backbone::ResNet2D;
+    c.pretrain.loss = train::loss_words().at(o->loss);
+    c.pretrain.similarity = train::similarity_words().at(o->sim);
+    c.pretrain.backbone = train::backbone_words().at(o->backbone);
     c.classify.seed = c.pretrain.seed;
     c.classify.device = c.pretrain.device;
     c.classify.workers = c.pretrain.workers;

@@ -3,8 +3,8 @@
 
 #include <cstdio>
 
-#include "framework/device.h"
-#include "framework/runtime.h"
+#include "base/device.h"
+#include "base/runtime.h"
 #include "tools/commands.h"
 
 namespace learner::tools {

@@ -7,9 +7,9 @@
 #include "data/clip_summary.h"
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
-#include "tools/progress.h"
+#include "train/progress.h"
 
 namespace learner::tools {
 namespace {
@@ -35,7 +35,7 @@ void run_inspect(const InspectFlags& flags) {
   std::printf("%s\n", data::score_spec_summary(reader.score_spec()).c_str());
   std::printf("%s", data::clip_summary(reader.scans(), reader.score_spec()).c_str());
   std::fflush(stdout);  // the summary before the progress lines on stderr
-  Progress bar("inspect", reader.scans().size());
+  train::Progress bar("inspect", static_cast<int64_t>(reader.scans().size()));
   const std::vector<std::string> problems =
       data::check_clip_store(reader, !flags.quick, [&](size_t done, size_t) { bar.update(done, "scans read"); });
   bar.finish();

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::tools {
 

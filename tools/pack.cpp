@@ -16,9 +16,9 @@
 #include "data/clip_summary.h"
 #include "data/labels.h"
 #include "data/pack.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
-#include "tools/progress.h"
+#include "train/progress.h"
 
 namespace learner::tools {
 namespace {
@@ -139,9 +139,9 @@ void run_pack(const PackFlags& flags) {
   const data::PackOptions options = to_options(flags);
   remove_temporary_on_signals(options.out);
   const auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<Progress> bar;
+  std::unique_ptr<train::Progress> bar;
   const data::PackResult result = data::pack_clips(options, [&](size_t done, size_t total, int64_t frames) {
-    if (!bar) bar = std::make_unique<Progress>("pack", total);
+    if (!bar) bar = std::make_unique<train::Progress>("pack", total);
     bar->update(done, str("scans, ", frames, " frames"));
   });
   if (bar) bar->finish();
@@ -150,7 +150,7 @@ void run_pack(const PackFlags& flags) {
   std::printf("%s: %zu scans, %lld frames of %d x %d x %d (C x H x W, uint8), %s, packed in %s with %d decode threads\n",
               options.out.c_str(), result.scans.size(), static_cast<long long>(result.frames), options.decode.channels,
               options.decode.size, options.decode.size, data::compression_name(options.compression),
-              format_duration(seconds).c_str(), result.workers);
+              train::format_duration(seconds).c_str(), result.workers);
   std::printf("%s\n", data::score_spec_summary(options.score_spec).c_str());
   std::printf("%s", data::clip_summary(result.scans, options.score_spec).c_str());
   if (!result.skipped.empty()) {

@@ -1,7 +1,7 @@
 // `learner pretrain`: stage 1 (paper Algorithm 1) from the command line.
 #include <map>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
 #include "tools/json_config.h"
 #include "train/pretrain.h"
@@ -36,15 +36,12 @@ void add_pretrain_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "clip store made by `learner pack` (.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "run folder (created; must not hold a run unless --resume)")->required();
   cmd->add_flag("--resume", o->resume, "continue the run in --out from checkpoints/last.safetensors");
-  add_choice(cmd, "--loss", o->loss,
-             {{"mse", train::LossKind::MSE}, {"cl", train::LossKind::MSE_CL}, {"wcl", train::LossKind::MSE_WCL}},
+  add_choice(cmd, "--loss", o->loss, train::loss_words(),
              "mse, cl (MSE + lambda CL) or wcl (MSE + lambda wCL)");
-  add_choice(cmd, "--sim", o->similarity, {{"cos", Similarity::Cos}, {"l2", Similarity::L2}},
-             "similarity in the contrastive loss");
+  add_choice(cmd, "--sim", o->similarity, train::similarity_words(), "similarity in the contrastive loss");
   cmd->add_option("--lambda", o->lambda, "weight of the contrastive term")->capture_default_str();
   cmd->add_option("--eps-w", o->eps_w, "eps_w of the weighted loss")->capture_default_str();
-  add_choice(cmd, "--backbone", o->backbone,
-             {{"tsm", models::Backbone::TSM}, {"resnet2d", models::Backbone::ResNet2D}},
+  add_choice(cmd, "--backbone", o->backbone, train::backbone_words(),
              "tsm (TSM-ResNet18) or resnet2d (paper Table 4 baseline)");
   cmd->add_option("--frames", o->frames, "frames per clip, T")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--batch", o->batch, "clips per batch, B")->capture_default_str()->check(CLI::Range(2, 1 << 20));
@@ -57,8 +54,7 @@ void add_pretrain_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--lr", o->lr, "initial learning rate (cosine annealed to 0 per step)")->capture_default_str();
   cmd->add_option("--warmup-steps", o->warmup_steps, "linear warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-  add_choice(cmd, "--optimizer", o->optimizer,
-             {{"adam", train::OptimizerKind::Adam}, {"sgd", train::OptimizerKind::SGD}}, "adam or sgd");
+  add_choice(cmd, "--optimizer", o->optimizer, train::optimizer_words(), "adam or sgd");
   cmd->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
   cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay")->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed for initialisation and data order")->capture_default_str();
@@ -67,7 +63,7 @@ void add_pretrain_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--shuffle", o->shuffle, "reshuffle the training split every epoch (0 or 1)")->capture_default_str();
   cmd->add_option("--augment", o->augment, "training augmentation (0 or 1)")->capture_default_str();
-  add_choice(cmd, "--sampling", o->center_sampling, {{"random", false}, {"center", true}},
+  add_choice(cmd, "--sampling", o->sampling, train::sampling_words(),
              "training frame sampling: random (TSN) or center (evaluation sampling)");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--validate", o->validate, "validate every epoch (0 or 1)")->capture_default_str();

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <set>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "train/pair_results.h"
 #include "train/run_folder.h"
 #include "train/run_reader.h"

@@ -12,7 +12,7 @@
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
 #include "data/splits.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "train/pair_results.h"
 #include "train/run_folder.h"
 #include "train/run_reader.h"

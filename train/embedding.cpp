@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 #include "framework/autograd.h"
 
 namespace learner::train {

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <unordered_set>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "framework/random.h"
 
 namespace learner::train {

@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::train {
 

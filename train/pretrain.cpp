@@ -8,15 +8,15 @@
 #include <memory>
 
 #include "data/labels.h"
-#include "dist/communicator.h"
-#include "dist/global_batch.h"
-#include "dist/grad_sync.h"
-#include "dist/sync_batchnorm.h"
+#include "parallel/communicator.h"
+#include "parallel/global_batch.h"
+#include "parallel/grad_sync.h"
+#include "parallel/sync_batchnorm.h"
 #include "data/loader.h"
 #include "framework/ops.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "models/checkpoint.h"
 #include "models/heads.h"
 #include "train/embedding.h"
@@ -103,17 +103,54 @@ SplitMetrics evaluate_split(models::PretrainModel& model, const std::shared_ptr<
 
 }  // namespace
 
+const std::map<std::string, LossKind>& loss_words() {
+  static const std::map<std::string, LossKind> words = {
+      {"mse", LossKind::MSE}, {"cl", LossKind::MSE_CL}, {"wcl", LossKind::MSE_WCL}};
+  return words;
+}
+const std::map<std::string, Similarity>& similarity_words() {
+  static const std::map<std::string, Similarity> words = {{"cos", Similarity::Cos}, {"l2", Similarity::L2}};
+  return words;
+}
+const std::map<std::string, models::Backbone>& backbone_words() {
+  static const std::map<std::string, models::Backbone> words = {
+      {"tsm", models::Backbone::TSM}, {"resnet2d", models::Backbone::ResNet2D}};
+  return words;
+}
+const std::map<std::string, OptimizerKind>& optimizer_words() {
+  static const std::map<std::string, OptimizerKind> words = {
+      {"adam", OptimizerKind::Adam}, {"sgd", OptimizerKind::SGD}};
+  return words;
+}
+const std::map<std::string, data::Sampling>& sampling_words() {
+  static const std::map<std::string, data::Sampling> words = {
+      {"random", data::Sampling::Train}, {"center", data::Sampling::Eval}};
+  return words;
+}
+
+namespace {
+
+// The word of `value` in one of the tables above.
+template <typename E>
+std::string word_of(const std::map<std::string, E>& words, E value) {
+  for (const auto& [word, v] : words)
+    if (v == value) return word;
+  LEARNER_ASSERT(false, "a choice value without a word");
+  return "";
+}
+
+}  // namespace
+
 std::string to_config_json(const PretrainOptions& o) {
-  const char* loss = o.loss == LossKind::MSE ? "mse" : o.loss == LossKind::MSE_CL ? "cl" : "wcl";
   nlohmann::json j = {
-      {"data", o.data}, {"out", o.out}, {"loss", loss}, {"sim", o.similarity == Similarity::Cos ? "cos" : "l2"},
-      {"lambda", o.lambda}, {"eps-w", o.eps_w},
-      {"backbone", o.backbone == models::Backbone::TSM ? "tsm" : "resnet2d"}, {"frames", o.frames},
+      {"data", o.data}, {"out", o.out}, {"loss", word_of(loss_words(), o.loss)},
+      {"sim", word_of(similarity_words(), o.similarity)}, {"lambda", o.lambda}, {"eps-w", o.eps_w},
+      {"backbone", word_of(backbone_words(), o.backbone)}, {"frames", o.frames},
       {"batch", o.batch}, {"epochs", o.epochs}, {"steps", o.max_steps}, {"save-every", o.save_every}, {"lr", o.lr},
-      {"warmup-steps", o.warmup_steps}, {"optimizer", o.optimizer == OptimizerKind::Adam ? "adam" : "sgd"},
+      {"warmup-steps", o.warmup_steps}, {"optimizer", word_of(optimizer_words(), o.optimizer)},
       {"momentum", o.momentum}, {"weight-decay", o.weight_decay}, {"seed", o.seed}, {"device", o.device},
       {"init", o.init}, {"shuffle", o.shuffle}, {"augment", o.augment},
-      {"sampling", o.center_sampling ? "center" : "random"}, {"workers", o.workers}, {"validate", o.validate},
+      {"sampling", word_of(sampling_words(), o.sampling)}, {"workers", o.workers}, {"validate", o.validate},
       {"bucket-mb", o.bucket_mb}, {"sync-bn", o.sync_bn}};
   return j.dump(2);
 }
@@ -146,7 +183,7 @@ int run_pretrain(const PretrainOptions& o) {
   train_options.seed = o.seed;
   train_options.shuffle = o.shuffle;
   train_options.augment = o.augment;
-  train_options.sampling = o.center_sampling ? data::Sampling::Eval : data::Sampling::Train;
+  train_options.sampling = o.sampling;
   train_options.workers = o.workers;
   train_options.rank = comm->rank();
   train_options.world_size = comm->world_size();

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
-#include "framework/ops/learner_ops.h"
+#include "data/sampling.h"
+#include "framework/ops/contrastive.h"
 #include "models/video_encoder.h"
 
 namespace learner::train {
@@ -38,7 +40,7 @@ struct PretrainOptions {
   std::string init;          // torchvision or learner checkpoint for the encoder
   bool shuffle = true;
   bool augment = true;
-  bool center_sampling = false;  // evaluation sampling for training batches (verification)
+  data::Sampling sampling = data::Sampling::Train;  // Eval: centre frames (verification)
   int workers = 2;
   bool validate = true;
   // Data parallelism (launched under mpirun or torchrun-style variables; docs/multi-gpu.md):
@@ -46,6 +48,14 @@ struct PretrainOptions {
   double bucket_mb = 25;   // gradient all-reduce bucket size
   bool sync_bn = false;    // BatchNorm statistics over the global batch
 };
+
+// The words of the choice flags (--loss, --sim, --backbone, --optimizer, --sampling): the
+// command line parses them and config.json writes them, from these tables only.
+const std::map<std::string, LossKind>& loss_words();
+const std::map<std::string, Similarity>& similarity_words();
+const std::map<std::string, models::Backbone>& backbone_words();
+const std::map<std::string, OptimizerKind>& optimizer_words();
+const std::map<std::string, data::Sampling>& sampling_words();
 
 // The options as the run folder's config.json: keys are the flag names, values as one would
 // type them ("loss": "wcl"), so `--config RUN/config.json` repeats the run.

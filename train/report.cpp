@@ -16,7 +16,7 @@
 #include <optional>
 #include <set>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "train/pair_results.h"
 #include "train/svg_plot.h"
 

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "train/tfevents.h"
 
 namespace learner::train {

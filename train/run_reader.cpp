@@ -7,7 +7,7 @@
 #include <limits>
 #include <sstream>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "train/pair_results.h"
 
 namespace learner::train {

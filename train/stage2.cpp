@@ -46,7 +46,7 @@ PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, 
   std::vector<float> features;
   for (const data::ScanPair& p : data::consecutive_pairs(source.scans(), split, source.score_spec())) {
     const int64_t a = row_of[p.first], b = row_of[p.second];
-    LEARNER_CHECK(a >= 0 && b >= 0, "internal: pair of scans without embeddings");
+    LEARNER_ASSERT(a >= 0 && b >= 0, "pair of scans without embeddings");
     features.insert(features.end(), u + a * E, u + (a + 1) * E);
     features.insert(features.end(), u + b * E, u + (b + 1) * E);
     for (int64_t k = 0; k < E; ++k) features.push_back(u[b * E + k] - u[a * E + k]);

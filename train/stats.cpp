@@ -8,7 +8,7 @@
 #include <map>
 #include <numeric>
 
-#include "framework/error.h"
+#include "base/error.h"
 #include "framework/random.h"
 
 namespace learner::train {

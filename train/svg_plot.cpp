@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::train {
 

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::train {
 

@@ -14,7 +14,7 @@
 #include <numeric>
 
 #include "data/sources/source_internal.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::sources {
 namespace {

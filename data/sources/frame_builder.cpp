@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "data/sources/source_internal.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::sources {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "data/sources/source_internal.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::sources {
 

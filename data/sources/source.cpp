@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "data/sources/source_internal.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data {
 

@@ -2,7 +2,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "data/sources/source_internal.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::sources {
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "data/sampling.h"
-#include "framework/error.h"
+#include "base/error.h"
 #include "framework/random.h"
 
 namespace learner::data::synth {

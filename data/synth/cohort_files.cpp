@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "data/synth/cohort.h"
-#include "framework/error.h"
+#include "base/error.h"
 
 namespace learner::data::synth {
 

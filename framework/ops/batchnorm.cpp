@@ -6,7 +6,7 @@
 
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/batchnorm.h"
 
 namespace learner {

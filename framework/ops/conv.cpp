@@ -3,7 +3,7 @@
 
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/conv2d.h"
 
 namespace learner {
@@ -63,7 +63,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const float* b = bias.defined() ? bias.data<float>() : nullptr;
   if (device.is_cuda()) {
     LEARNER_CUDA_CALL("conv2d", conv2d_forward_cuda(y.data<float>(), x.data<float>(),
-                                                    weight.data<float>(), b, g, device));
+                                                    weight.data<float>(), b, g,
+                                                    stream_for(device)));
   } else {
     conv2d_forward_cpu(y.data<float>(), x.data<float>(), weight.data<float>(), b, g);
   }
@@ -86,7 +87,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     const float* w_p = needs[0] ? w_saved.data<float>() : nullptr;
     if (dev.is_cuda()) {
       LEARNER_CUDA_CALL("conv2d_backward", conv2d_backward_cuda(dx_p, dw_p, db_p, dy.data<float>(),
-                                                                x_p, w_p, g, dev));
+                                                                x_p, w_p, g,
+                                                                stream_for(dev)));
     } else {
       conv2d_backward_cpu(dx_p, dw_p, db_p, dy.data<float>(), x_p, w_p, g);
     }

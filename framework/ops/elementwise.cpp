@@ -3,7 +3,7 @@
 
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/elementwise.h"
 
 namespace learner {

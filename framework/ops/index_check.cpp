@@ -1,7 +1,7 @@
 // Index range checks on either device.
 #include "framework/ops/index_check.h"
 
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/index_check.h"
 
 namespace learner {

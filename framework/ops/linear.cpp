@@ -6,7 +6,7 @@
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
 #include "framework/ops/reduce.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/gemm.h"
 #include "kernels/reduce.h"
 
@@ -18,10 +18,10 @@ namespace {
 void gemm(const Device& device, Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k,
           const Tensor& a, const Tensor& b, float beta, const Tensor& c) {
   if (device.is_cuda()) {
-    LEARNER_CUDA_CALL("gemm", gemm_cuda(ta, tb, m, n, k, 1.f, a.data<float>(), b.data<float>(),
-                                        beta, c.data<float>(), device.index));
+    LEARNER_CUDA_CALL("gemm", gemm_cuda(c.data<float>(), a.data<float>(), b.data<float>(), m, n, k,
+                                        ta, tb, 1.f, beta, stream_for(device)));
   } else {
-    gemm_cpu(ta, tb, m, n, k, 1.f, a.data<float>(), b.data<float>(), beta, c.data<float>());
+    gemm_cpu(c.data<float>(), a.data<float>(), b.data<float>(), m, n, k, ta, tb, 1.f, beta);
   }
 }
 

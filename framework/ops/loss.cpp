@@ -5,7 +5,7 @@
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
 #include "framework/ops/index_check.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/mse_loss.h"
 #include "kernels/reduce.h"
 #include "kernels/softmax_loss.h"
@@ -127,11 +127,13 @@ Tensor mse_loss(const Tensor& prediction, const Tensor& target) {
 
   Tensor loss;
   if (prediction.device().is_cuda()) {
-    Tensor squares = Tensor::empty(prediction.shape(), DType::F32, prediction.device());
-    LEARNER_CUDA_CALL("mse_loss", squared_diff_cuda(squares.data<float>(), prediction.data<float>(),
-                                                    target.data<float>(), n,
-                                                    stream_for(prediction.device())));
-    loss = scaled_total(squares, static_cast<float>(1.0 / static_cast<double>(n)));
+    loss = Tensor::empty({}, DType::F32, prediction.device());
+    LEARNER_CUDA_CALL("mse_loss", [&] {
+      Tensor workspace =
+          Tensor::empty({mse_forward_cuda_workspace(n)}, DType::F32, prediction.device());
+      mse_forward_cuda(loss.data<float>(), workspace.data<float>(), prediction.data<float>(),
+                       target.data<float>(), n, stream_for(prediction.device()));
+    }());
   } else {
     loss = Tensor::empty({}, DType::F32, prediction.device());
     mse_forward_cpu(loss.data<float>(), prediction.data<float>(), target.data<float>(), n);

@@ -5,7 +5,7 @@
 
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/pool.h"
 
 namespace learner {

@@ -7,7 +7,7 @@
 #include "framework/autograd.h"
 #include "framework/nvtx.h"
 #include "framework/ops/index_check.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/copy_rows.h"
 #include "kernels/index_select.h"
 #include "kernels/permute.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "framework/nvtx.h"
-#include "framework/runtime.h"
+#include "base/runtime.h"
 #include "kernels/optimizer_update.h"
 
 namespace learner::optim {

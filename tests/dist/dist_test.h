@@ -1,7 +1,7 @@
 // Shared state of learner_dist_tests: the process's communicator and the fault drills.
 #pragma once
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 
 namespace learner::test {
 

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "dist/grad_sync.h"
+#include "parallel/grad_sync.h"
 #include "tests/dist/dist_test.h"
 
 namespace learner::test {

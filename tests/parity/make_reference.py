@@ -10,8 +10,18 @@ straight from the formulas. Outputs (safetensors, written with a plain writer be
   inputs.safetensors     x (B*T, C, H, W), y (B) normalized targets
   expected.safetensors   eval.embedding, eval.prediction; for each loss config
                          "<loss>_<sim>": <cfg>.loss, <cfg>.mse, <cfg>.cl, grad.<cfg>.<param>;
-                         adam.<param>: weights after one Adam step (lr 1e-3) on wcl_cos
+                         adam.<param>: weights after one Adam step (lr 1e-3) on wcl_cos;
+                         grad64.<cfg>.<param>: the same gradients in float64 (stored as f32),
+                         yardstick.<cfg>.<param>: (1) the largest distance of two float32
+                         PyTorch computations (default and channels_last) to float64
+
+Why a float64 reference and a yardstick: a ReLU network's gradient jumps where a
+pre-activation crosses zero, and at every seed tried some pre-activation lies within float32
+rounding of zero (docs/checkpoints.md), so two float32 implementations can differ by percents in
+every tensor upstream of it. The test measures learner against float64 and allows what
+PyTorch's own float32 computations are seen to need, with a floor.
 """
+import copy
 import argparse
 import json
 import os
@@ -88,6 +98,22 @@ def contrastive(u, y, kind, sim):
     return total / u.shape[0]
 
 
+def gradients(model, x, y, kind, sim):
+    """The parameter gradients of MSE + CL in train mode, as float64 (model: a copy)."""
+    model.train()
+    model.zero_grad()
+    u, pred = model(x)
+    (((pred - y) ** 2).mean() + contrastive(u, y, kind, sim)).backward()
+    return {name: p.grad.detach().double().clone() for name, p in model.named_parameters()}
+
+
+def relative_error(a, b):
+    """max|a - b| / max|b|, as the C++ test measures it."""
+    scale = b.abs().max().item()
+    diff = (a - b).abs().max().item()
+    return diff / scale if scale > 0 else diff
+
+
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
@@ -151,6 +177,14 @@ def main():
             expected[f"{cfg}.loss"], expected[f"{cfg}.mse"], expected[f"{cfg}.cl"] = loss, mse, cl
             for name, p in model.named_parameters():
                 expected[f"grad.{cfg}.{name}"] = p.grad.clone()
+            exact = gradients(copy.deepcopy(model).double(), x.double(), y.double(), kind, sim)
+            other = gradients(copy.deepcopy(model).to(memory_format=torch.channels_last),
+                              x.to(memory_format=torch.channels_last), y, kind, sim)
+            for name, p in model.named_parameters():
+                g64 = exact[name]
+                spread = max(relative_error(p.grad.double(), g64), relative_error(other[name], g64))
+                expected[f"grad64.{cfg}.{name}"] = g64.float()
+                expected[f"yardstick.{cfg}.{name}"] = torch.tensor([spread], dtype=torch.float32)
             if cfg == "wcl_cos":
                 torch.optim.Adam(model.parameters(), lr=1e-3).step()
                 for name, p in model.named_parameters():
