@@ -15,5 +15,7 @@ void add_pack_command(CLI::App& app);     // manifest CSV + imaging files -> HDF
 void add_inspect_command(CLI::App& app);  // summary and integrity check of a clip store
 void add_synth_command(CLI::App& app);    // synthetic lung-ultrasound cohort
 void add_report_command(CLI::App& app);   // Markdown + HTML report with SVG figures from run folders
+void add_compare_command(CLI::App& app);  // paired patient bootstrap: group A of runs against group B
+void add_cv_command(CLI::App& app);       // patient-level k-fold cross-validation (pretrain + classify per fold)
 
 }  // namespace learner::tools

@@ -34,9 +34,11 @@ int main(int argc, char** argv) {
   learner::tools::add_inspect_command(app);
   learner::tools::add_pretrain_command(app);
   learner::tools::add_classify_command(app);
+  learner::tools::add_cv_command(app);
   learner::tools::add_eval_command(app);
   learner::tools::add_embed_command(app);
   learner::tools::add_report_command(app);
+  learner::tools::add_compare_command(app);
   learner::tools::add_info_command(app);
   learner::tools::add_smoke_command(app);
   try {

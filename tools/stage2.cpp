@@ -18,6 +18,10 @@ void add_classify_command(CLI::App& app) {
   cmd->add_option("--batch", o->batch, "pairs per step")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->seed, "seed for the classifier's initialisation and pair order")->capture_default_str();
+  // Checked by run_classify (parse_class_weights), which names the bad word.
+  cmd->add_option("--class-weights", o->class_weights,
+                  "none, or balanced: cross-entropy weights N / (K n_c) from the training pairs' class counts")
+      ->capture_default_str();
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->callback([o] { train::run_classify(*o); });

@@ -17,6 +17,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "train/pair_results.h"
 #include "train/svg_plot.h"
 
 namespace learner::train {
@@ -213,6 +214,114 @@ void summary_section(const std::vector<RunData>& runs, const ReportOptions& opti
   }
   doc.push_back(table(grouped));
   doc.push_back(paragraph("Standard deviations are sample standard deviations (n - 1); a metric a run lacks is left out of its group."));
+}
+
+std::string with_interval(double v, const Interval& ci, const char* fmt, double scale) {
+  return format(fmt, scale * v) + " [" + format(fmt, scale * ci.lo) + ", " + format(fmt, scale * ci.hi) + "]";
+}
+
+// The headline: each run's result, its interval and the baselines, and whether it beats the
+// majority class (a paired bootstrap of the run against predicting that class everywhere).
+void headline_section(const std::vector<RunData>& runs, const ReportOptions& options, std::vector<Block>& doc) {
+  if (std::none_of(runs.begin(), runs.end(), [](const RunData& r) { return r.eval.has_value(); })) return;
+  doc.push_back(heading(2, "Headline: test pairs against the baselines"));
+  std::vector<std::vector<std::string>> rows = {
+      {"run", "pairs (patients)", "macro F1 [95 % CI]", "accuracy % [95 % CI]", "majority class: macro F1 / acc %",
+       "stratified chance: macro F1 / acc %", "macro F1 - majority [95 % CI]"}};
+  std::string sentence;
+  for (const RunData& run : runs) {
+    if (!run.eval) continue;
+    const ClassificationReport& r = *run.eval;
+    if (!run.test_pairs) {
+      rows.push_back({run.name, std::to_string(r.num_samples), format("%.3f", r.macro_f1),
+                      format("%.1f", 100 * r.accuracy), kMissing, kMissing, kMissing});
+      continue;
+    }
+    const PairOutcomes& o = *run.test_pairs;
+    std::vector<int64_t> labels;
+    for (const PairOutcome& p : o.pairs) labels.push_back(p.label);
+    const Baselines b = compute_baselines(labels, run.train_support, o.num_classes);
+    const MetricIntervals m = bootstrap_intervals(o, options.bootstrap);
+    const PairedDifference d =
+        paired_difference(o, constant_predictions(o, b.majority_class), run.name, "majority class", options.bootstrap);
+    const std::string verdict =
+        d.macro_f1_ci.lo > 0 ? "better" : d.macro_f1_ci.hi < 0 ? "worse" : "not shown to differ";
+    rows.push_back({run.name, std::to_string(m.num_pairs) + " (" + std::to_string(m.num_patients) + ")",
+                    with_interval(m.macro_f1, m.macro_f1_ci, "%.3f", 1),
+                    with_interval(m.accuracy, m.accuracy_ci, "%.1f", 100),
+                    "(" + r.class_names.at(b.majority_class) + ") " + format("%.3f", b.majority_macro_f1) + " / " +
+                        format("%.1f", 100 * b.majority_accuracy),
+                    format("%.3f", b.stratified_macro_f1) + " / " + format("%.1f", 100 * b.stratified_accuracy),
+                    with_interval(d.macro_f1, d.macro_f1_ci, "%+.3f", 1) + ", " + verdict});
+    if (sentence.empty())
+      sentence = run.name + ": macro F1 " + with_interval(m.macro_f1, m.macro_f1_ci, "%.3f", 1) + " and accuracy " +
+                 with_interval(m.accuracy, m.accuracy_ci, "%.1f", 100) + " % on " + std::to_string(m.num_pairs) +
+                 " test pairs of " + std::to_string(m.num_patients) + " patients; predicting '" +
+                 r.class_names.at(b.majority_class) + "' for every pair scores macro F1 " +
+                 format("%.3f", b.majority_macro_f1) + " and accuracy " + format("%.1f", 100 * b.majority_accuracy) +
+                 " %, stratified chance macro F1 " + format("%.3f", b.stratified_macro_f1) + "; against the majority "
+                 "class the macro F1 is " + verdict + " (" + with_interval(d.macro_f1, d.macro_f1_ci, "%+.3f", 1) +
+                 ").";
+  }
+  if (!sentence.empty()) doc.push_back(paragraph(sentence));
+  doc.push_back(table(rows));
+  doc.push_back(paragraph(
+      "Intervals: " + format("%.0f", 100 * options.bootstrap.level) + " % percentile bootstrap over test patients (" +
+      std::to_string(options.bootstrap.resamples) + " resamples, seed " + std::to_string(options.bootstrap.seed) +
+      "): each resample draws the test patients with replacement and takes all their pairs, as the pairs of one "
+      "patient are not independent. Majority class: the most frequent class of the training pairs, predicted for "
+      "every pair. Stratified chance: classes drawn at the training frequencies (expected accuracy; F1 of the "
+      "expected confusion matrix). The last column is a paired bootstrap of the run against the majority class on "
+      "the same resamples; 'better' or 'worse' only when its interval excludes 0."));
+}
+
+// Groups by options.compare; every later group against the first, seeds pooled.
+void comparison_section(const std::vector<RunData>& runs, const ReportOptions& options, std::vector<Block>& doc) {
+  if (options.compare.empty()) return;
+  const std::string& key = options.compare;
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::string value = config_cell(runs[i].config, key);
+    if (value == kMissing && key == "class_weights" && !runs[i].class_weights.empty()) value = runs[i].class_weights;
+    LEARNER_CHECK(value != kMissing, "report: --compare ", key, ": run ", runs[i].dir, " has no '", key,
+                  "' in its config.json");
+    LEARNER_CHECK(runs[i].test_pairs.has_value(), "report: --compare ", key, ": run ", runs[i].dir,
+                  " has no per-pair test predictions in eval.json; run `learner classify --run ", runs[i].dir,
+                  "` first");
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == value; });
+    if (it == groups.end()) groups.push_back({value, {i}});
+    else it->second.push_back(i);
+  }
+  LEARNER_CHECK(groups.size() >= 2, "report: --compare ", key, ": every run has ", key, " = ", groups[0].first,
+                "; nothing to compare (give runs with at least two values)");
+  doc.push_back(heading(2, "Comparisons by " + key));
+  auto pooled = [&](const std::vector<size_t>& members) {
+    PairOutcomes o = *runs[members[0]].test_pairs;
+    for (size_t j = 1; j < members.size(); ++j)
+      o.pairs.insert(o.pairs.end(), runs[members[j]].test_pairs->pairs.begin(), runs[members[j]].test_pairs->pairs.end());
+    return o;
+  };
+  const PairOutcomes reference = pooled(groups[0].second);
+  std::vector<std::vector<std::string>> rows = {
+      {key, "runs", "macro F1 difference [95 % CI]", "accuracy difference, points [95 % CI]", "verdict"}};
+  std::vector<std::string> lines;
+  for (size_t g = 1; g < groups.size(); ++g) {
+    const PairedDifference d = paired_difference(pooled(groups[g].second), reference, key + " " + groups[g].first,
+                                                 key + " " + groups[0].first, options.bootstrap);
+    rows.push_back({groups[g].first + " - " + groups[0].first,
+                    std::to_string(groups[g].second.size()) + " vs " + std::to_string(groups[0].second.size()),
+                    with_interval(d.macro_f1, d.macro_f1_ci, "%+.3f", 1),
+                    with_interval(d.accuracy, d.accuracy_ci, "%+.1f", 100),
+                    d.macro_f1_shown ? (d.macro_f1 > 0 ? "shown (higher)" : "shown (lower)") : "not shown"});
+    lines.push_back("Verdict: " + verdict_line(d) + ".");
+  }
+  doc.push_back(table(rows));
+  for (const std::string& line : lines) doc.push_back(paragraph(line));
+  doc.push_back(paragraph(
+      "Each group's test predictions are pooled over its runs (seeds). A paired bootstrap over test patients draws "
+      "the patients once per resample and scores both groups on all their pairs; 'shown' only when the 95 % interval "
+      "of the difference excludes 0. The interval covers the spread over test patients, not over training seeds: "
+      "with few seeds, differences between seeds can still hide in it."));
 }
 
 void curves_section(const std::vector<RunData>& runs, std::vector<Block>& doc, std::vector<ReportFile>& files,
@@ -481,6 +590,8 @@ std::vector<ReportFile> render_report(const std::vector<RunData>& input, const R
   std::string list;
   for (const RunData& run : runs) list += (list.empty() ? "" : ", ") + run.name + " (" + run.dir + ")";
   doc.push_back(paragraph(std::to_string(runs.size()) + (runs.size() == 1 ? " run: " : " runs: ") + list + "."));
+  headline_section(runs, options, doc);
+  comparison_section(runs, options, doc);
   summary_section(runs, options, doc);
   curves_section(runs, doc, files, taken);
   embedding_section(runs, stems, doc, files, taken);
@@ -533,6 +644,23 @@ std::vector<std::string> write_report(const std::vector<std::string>& run_dirs, 
     throw Error(str("report: cannot rename ", temps[i], " to ", paths[i], ": ", why));
   }
   return paths;
+}
+
+std::vector<std::string> report_headlines(const std::vector<std::string>& run_dirs, const ReportOptions& options) {
+  std::vector<std::string> lines;
+  for (const std::string& dir : run_dirs) {
+    const RunData run = load_run(dir);
+    if (!run.eval || !run.test_pairs) continue;
+    HonestReport h;
+    h.report = *run.eval;
+    std::vector<int64_t> labels;
+    for (const PairOutcome& p : run.test_pairs->pairs) labels.push_back(p.label);
+    h.baselines = compute_baselines(labels, run.train_support, run.test_pairs->num_classes);
+    h.intervals = bootstrap_intervals(*run.test_pairs, options.bootstrap);
+    h.bootstrap = options.bootstrap;
+    lines.push_back(run.name + ": " + headline(h, "test"));
+  }
+  return lines;
 }
 
 }  // namespace learner::train

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "train/pair_results.h"
 
 namespace learner::train {
 
@@ -19,7 +20,8 @@ std::string excerpt(const std::string& line) {
   return line.size() <= 60 ? line : line.substr(0, 57) + "...";
 }
 
-// Parses a whole JSON file; nullopt when it does not exist.
+}  // namespace
+
 std::optional<nlohmann::json> read_json_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -34,8 +36,6 @@ std::optional<nlohmann::json> read_json_file(const std::string& path) {
     throw Error(str(path, ": not valid JSON (", e.what(), ")"));
   }
 }
-
-}  // namespace
 
 std::vector<MetricRecord> read_metrics_jsonl(const std::string& path) {
   std::ifstream in(path);
@@ -121,9 +121,14 @@ RunData load_run(const std::string& dir) {
     run.embedding = read_embedding_analysis(base + "embedding_analysis.json");
   else
     run.notes.push_back("no embedding_analysis.json: Fig. 1 analysis skipped");
-  if (std::optional<nlohmann::json> eval = read_json_file(base + "eval.json"))
+  if (std::optional<nlohmann::json> eval = read_json_file(base + "eval.json")) {
     run.eval = classification_report_from_json(*eval, base + "eval.json");
-  else
+    if (eval->contains("pairs")) run.test_pairs = outcomes_from_eval_json(*eval, base + "eval.json");
+    else run.notes.push_back("eval.json has no per-pair predictions (an older learner): no intervals");
+    run.train_support = train_support_from_eval_json(*eval, base + "eval.json");
+    if (eval->contains("class_weights") && (*eval)["class_weights"].is_string())
+      run.class_weights = (*eval)["class_weights"].get<std::string>();
+  } else
     run.notes.push_back("no eval.json: confusion matrix skipped");
   return run;
 }

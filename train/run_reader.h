@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "train/metrics.h"
+#include "train/stats.h"
 
 namespace learner::train {
 
@@ -43,12 +44,19 @@ struct RunData {
   std::vector<MetricRecord> metrics;
   std::optional<EmbeddingPairs> embedding;  // from embedding_analysis.json
   std::optional<ClassificationReport> eval; // from eval.json
+  std::optional<PairOutcomes> test_pairs;   // eval.json's "pairs": patient, label, prediction
+  std::vector<int64_t> train_support;       // eval.json's "train_support"; empty when absent
+  std::string class_weights;                // eval.json's "class_weights"; empty when absent
   std::vector<std::string> notes;           // what was missing, for the report
 };
 
 // Reads one run folder. metrics.jsonl is required; config.json, embedding_analysis.json and
 // eval.json are optional (a missing one adds a note; a corrupt one is an Error).
 RunData load_run(const std::string& dir);
+
+// Parses a whole JSON file; nullopt when it does not exist; an Error naming the file when it
+// cannot be read or parsed.
+std::optional<nlohmann::json> read_json_file(const std::string& path);
 
 // A config value by key: a top-level key, a dotted path ("pretrain.loss"), or else the first
 // object member of that name found depth-first. nullptr when absent.

@@ -2,27 +2,40 @@
 #include "train/stage2.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "data/labels.h"
 #include "framework/nn/state_dict.h"
 #include "framework/ops.h"
+#include "framework/ops/weighted_loss.h"
 #include "framework/optim/optimizer.h"
 #include "train/embedding.h"
 #include "train/metrics.h"
+#include "train/pair_results.h"
 #include "train/pretrained.h"
 #include "train/run_folder.h"
+#include "train/run_reader.h"
 
 namespace learner::train {
 
 namespace {
 
-// The features [u_a, u_b, u_b - u_a] (P, 3E) and labels (P) of a split's pairs.
+// The features [u_a, u_b, u_b - u_a] (P, 3E) and labels (P) of a split's pairs, with the
+// patient and scan ids of each pair.
 struct PairSet {
   Tensor features, labels;
   std::vector<int64_t> labels_host;
+  std::vector<PairResult> ids;  // patient, first_scan, second_scan and label filled in
   int64_t size() const { return static_cast<int64_t>(labels_host.size()); }
 };
+
+std::vector<int64_t> support_of(const std::vector<int64_t>& labels) {
+  std::vector<int64_t> support(pair_class_names().size(), 0);
+  for (const int64_t l : labels) ++support.at(l);
+  return support;
+}
 
 PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, data::Split split, Device device) {
   std::vector<int64_t> row_of(source.scans().size(), -1);
@@ -38,19 +51,39 @@ PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, 
     features.insert(features.end(), u + b * E, u + (b + 1) * E);
     for (int64_t k = 0; k < E; ++k) features.push_back(u[b * E + k] - u[a * E + k]);
     set.labels_host.push_back(static_cast<int64_t>(p.label));
+    const data::ScanRecord& first = source.scans()[p.first];
+    PairResult ids;
+    ids.patient = first.patient_id;
+    ids.first_scan = first.scan_id;
+    ids.second_scan = source.scans()[p.second].scan_id;
+    ids.label = set.labels_host.back();
+    set.ids.push_back(std::move(ids));
   }
   set.features = Tensor::from_vector(features, {set.size(), 3 * E}, device);
   set.labels = Tensor::from_vector(set.labels_host, {set.size()}, device);
   return set;
 }
 
-std::vector<int64_t> predict(models::PairClassifier& classifier, const PairSet& set) {
+// The pairs' ids with the predicted class (argmax of the logits) and the softmax of the logits.
+std::vector<PairResult> predict_pairs(models::PairClassifier& classifier, const PairSet& set) {
   NoGradGuard no_grad;
   classifier.eval();
   const std::vector<float> logits = classifier(set.features).to_vector();
-  std::vector<int64_t> out(set.size());
-  for (int64_t i = 0; i < set.size(); ++i)
-    out[i] = std::max_element(logits.begin() + i * 3, logits.begin() + i * 3 + 3) - (logits.begin() + i * 3);
+  std::vector<PairResult> out = set.ids;
+  for (int64_t i = 0; i < set.size(); ++i) {
+    const float* l = logits.data() + i * 3;
+    out[i].prediction = std::max_element(l, l + 3) - l;
+    const float m = *std::max_element(l, l + 3);
+    double total = 0;
+    for (int c = 0; c < 3; ++c) total += std::exp(static_cast<double>(l[c] - m));
+    for (int c = 0; c < 3; ++c) out[i].probabilities.push_back(static_cast<float>(std::exp(static_cast<double>(l[c] - m)) / total));
+  }
+  return out;
+}
+
+std::vector<int64_t> predict(models::PairClassifier& classifier, const PairSet& set) {
+  std::vector<int64_t> out;
+  for (const PairResult& p : predict_pairs(classifier, set)) out.push_back(p.prediction);
   return out;
 }
 
@@ -69,8 +102,30 @@ SplitEmbeddings embed_all(models::PretrainModel& model, std::shared_ptr<const da
 
 }  // namespace
 
+ClassWeights parse_class_weights(const std::string& word) {
+  if (word == "none") return ClassWeights::None;
+  if (word == "balanced") return ClassWeights::Balanced;
+  throw Error(str("classify: --class-weights must be 'none' or 'balanced', got '", word, "'"));
+}
+
+const char* class_weights_name(ClassWeights w) { return w == ClassWeights::Balanced ? "balanced" : "none"; }
+
+std::vector<float> class_weights_for(ClassWeights w, const std::vector<int64_t>& support) {
+  const size_t k = support.size();
+  std::vector<float> weights(k, 1.f);
+  if (w == ClassWeights::None) return weights;
+  int64_t n = 0;
+  for (const int64_t s : support) n += s;
+  for (size_t c = 0; c < k; ++c)
+    weights[c] = support[c] == 0 ? 0.f
+                                 : static_cast<float>(static_cast<double>(n) /
+                                                      (static_cast<double>(k) * static_cast<double>(support[c])));
+  return weights;
+}
+
 void run_classify(const ClassifyOptions& o) {
   LEARNER_CHECK(o.epochs > 0 && o.batch > 0 && o.lr > 0, "classify: --epochs, --batch and --lr must be positive");
+  const ClassWeights weighting = parse_class_weights(o.class_weights);
   const nlohmann::json config = read_run_config(o.run);
   const EncoderSpec spec = encoder_spec_of_run(config, o.run);
   const Device device = device_from_flag(o.device);
@@ -86,6 +141,11 @@ void run_classify(const ClassifyOptions& o) {
   LEARNER_CHECK(train.size() > 0, source->name(), ": the training split has no pairs of consecutive scans");
   folder.log(str("classify: embedded ", all.scans.size(), " scans with ", checkpoint, "; pairs: ", train.size(),
                  " train, ", val.size(), " val, ", test.size(), " test"));
+  const std::vector<int64_t> train_support = support_of(train.labels_host);
+  const std::vector<float> weights = class_weights_for(weighting, train_support);
+  folder.log(str("classify: training pairs per class (improved, same, deteriorated) ", train_support[0], ", ",
+                 train_support[1], ", ", train_support[2], "; class weights ", class_weights_name(weighting), " (",
+                 weights[0], ", ", weights[1], ", ", weights[2], ")"));
 
   Generator gen(o.seed);
   models::PairClassifier classifier(model->encoder->embedding_width(), gen);
@@ -108,9 +168,17 @@ void run_classify(const ClassifyOptions& o) {
     int64_t batches = 0;
     for (int64_t start = 0; start < train.size(); start += o.batch) {
       const int64_t n = std::min<int64_t>(o.batch, train.size() - start);
-      const Tensor index = Tensor::from_vector(std::vector<int64_t>(order.begin() + start, order.begin() + start + n), {n}, device);
-      const Tensor loss = cross_entropy(classifier(index_select(train.features, 0, index)),
-                                        index_select(train.labels, 0, index));
+      const std::vector<int64_t> rows(order.begin() + start, order.begin() + start + n);
+      const Tensor index = Tensor::from_vector(rows, {n}, device);
+      const Tensor logits = classifier(index_select(train.features, 0, index));
+      Tensor loss;
+      if (weighting == ClassWeights::None) {
+        loss = cross_entropy(logits, index_select(train.labels, 0, index));
+      } else {
+        std::vector<int64_t> targets;
+        for (const int64_t r : rows) targets.push_back(train.labels_host[r]);
+        loss = cross_entropy(logits, targets, weights);
+      }
       adam.zero_grad();
       loss.backward();
       adam.step();
@@ -146,10 +214,13 @@ void run_classify(const ClassifyOptions& o) {
                  classifier_path));
 
   if (test.size() > 0) {
-    const ClassificationReport report = classification_report(test.labels_host, predict(classifier, test));
-    folder.log_metrics(step, o.epochs, "classify_test", {{"accuracy", report.accuracy}, {"macro_f1", report.macro_f1}});
-    write_file_atomic(folder.file("eval.json"), to_json(report).dump(2) + "\n");
-    folder.log("test pairs:\n" + format_classification_report(report));
+    const std::vector<PairResult> results = predict_pairs(classifier, test);
+    const HonestReport h = honest_report(results, train_support);
+    folder.log_metrics(step, o.epochs, "classify_test", {{"accuracy", h.report.accuracy}, {"macro_f1", h.report.macro_f1}});
+    write_file_atomic(folder.file("eval.json"),
+                      eval_json(h, results, train_support, class_weights_name(weighting)).dump(2) + "\n");
+    folder.log("test pairs:\n" + format_classification_report(h.report));
+    folder.log(headline(h, "test"));
   } else {
     folder.log("classify: the test split has no pairs; nothing to report");
   }
@@ -180,20 +251,25 @@ void run_eval(const EvalOptions& o) {
   classifier.to(device);
 
   const SplitEmbeddings all = embed_all(model, source, spec, o.workers, device);
-  std::vector<int64_t> labels, predictions;
+  std::vector<PairResult> results;
+  std::vector<int64_t> train_support(pair_class_names().size(), 0);
   for (data::Split split : {data::Split::Train, data::Split::Val, data::Split::Test}) {
-    if (!data::split_matches(filter, split)) continue;
     const PairSet set = make_pairs(all, *source, split, device);
-    if (set.size() == 0) continue;
-    const std::vector<int64_t> p = predict(classifier, set);
-    labels.insert(labels.end(), set.labels_host.begin(), set.labels_host.end());
-    predictions.insert(predictions.end(), p.begin(), p.end());
+    if (split == data::Split::Train) train_support = support_of(set.labels_host);
+    if (!data::split_matches(filter, split) || set.size() == 0) continue;
+    const std::vector<PairResult> p = predict_pairs(classifier, set);
+    results.insert(results.end(), p.begin(), p.end());
   }
-  LEARNER_CHECK(!labels.empty(), source->name(), ": split '", o.split, "' has no pairs of consecutive scans");
-  const ClassificationReport report = classification_report(labels, predictions);
-  std::printf("%s", format_classification_report(report).c_str());
+  LEARNER_CHECK(!results.empty(), source->name(), ": split '", o.split, "' has no pairs of consecutive scans");
+  const HonestReport h = honest_report(results, train_support);
+  std::printf("%s", format_classification_report(h.report).c_str());
+  std::printf("%s\n", headline(h, o.split).c_str());
   const std::string out = o.json_out.empty() ? o.run + "/eval_" + o.split + ".json" : o.json_out;
-  write_file_atomic(out, to_json(report).dump(2) + "\n");
+  // The weighting is the classifier's, which only classify knows; eval.json of the run says it.
+  std::string weighting = "unknown";
+  if (std::optional<nlohmann::json> e = read_json_file(o.run + "/eval.json"))
+    weighting = e->value("class_weights", weighting);
+  write_file_atomic(out, eval_json(h, results, train_support, weighting).dump(2) + "\n");
   std::printf("written: %s\n", out.c_str());
 }
 

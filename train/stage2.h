@@ -3,9 +3,19 @@
 // cross-entropy, select on validation macro F1, and report on the test split.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace learner::train {
+
+// How the classifier's cross-entropy weighs the classes. Balanced: w_c = N / (K n_c) over the
+// training pairs (inverse class frequency, scikit-learn's "balanced"), so that a rare class
+// counts as much in the loss as a frequent one; a class with no training pair gets 0.
+enum class ClassWeights { None, Balanced };
+ClassWeights parse_class_weights(const std::string& word);   // "none" or "balanced"; Error otherwise
+const char* class_weights_name(ClassWeights w);
+std::vector<float> class_weights_for(ClassWeights w, const std::vector<int64_t>& train_support);
 
 struct ClassifyOptions {
   std::string run;         // the pretrain run folder; results are added to it
@@ -15,12 +25,14 @@ struct ClassifyOptions {
   int batch = 32;          // pairs per step
   float lr = 1e-3f;
   uint64_t seed = 0;
+  std::string class_weights = "none";  // parse_class_weights
   std::string device = "auto";
   int workers = 2;
 };
 
 // Writes RUN/checkpoints/classifier.safetensors (encoder.* + classifier.*), RUN/eval.json
-// (the test report) and classify_* lines in RUN/metrics.jsonl; prints the test table.
+// (the test report with baselines, patient-bootstrap intervals and every pair's prediction:
+// train/pair_results.h) and classify_* lines in RUN/metrics.jsonl; prints the test table.
 void run_classify(const ClassifyOptions& options);
 
 struct EvalOptions {
@@ -34,7 +46,8 @@ struct EvalOptions {
 };
 
 // Accuracy, macro F1, per-class precision and recall and the confusion matrix on a split's
-// pairs, printed as a table and written as JSON.
+// pairs, with baselines and intervals, printed as a table and a headline and written as JSON
+// in the format of eval.json.
 void run_eval(const EvalOptions& options);
 
 }  // namespace learner::train
