@@ -94,6 +94,8 @@ void safetensors(const uint8_t* data, size_t size) {
 
 void clip_store(const uint8_t* data, size_t size) {
   TempFile file(data, size, ".h5");
+  std::string problem;
+  data::check_clip_store_digest(file.path(), problem);  // what inspect checks first
   refusals_are_fine([&] {
     const data::ClipStoreReader reader(file.path());
     data::check_clip_store(reader, /*read_all_frames=*/true, nullptr);
