@@ -6,7 +6,19 @@ CMAKE_FLAGS ?=
 # (docs/performance.md); the learner binary sets the same itself.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: all deps configure build test bench demo clean
+# Reliability builds (docs/reliability.md): CPU-only, each in its own folder.
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+FUZZ_SECONDS ?= 60
+CLANG_FLAGS = -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DLEARNER_CUDA=OFF
+# Every report fails the run; leaks too (LSan, part of ASan). OpenMP and OpenMPI keep
+# process-lifetime allocations that are not ours: fuzz/lsan.supp.
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/fuzz/tsan.supp
+
+.PHONY: all deps configure build test bench demo clean fuzz-deps asan-build asan tsan fuzz
 
 all: build
 
@@ -30,6 +42,29 @@ bench: build
 
 demo: build
 	LEARNER=$(BUILD)/learner ./scripts/demo.sh
+
+fuzz-deps:
+	@./scripts/deps.sh --fuzz
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang): the unit and CLI tests. The same
+# build holds the libFuzzer harnesses (`make fuzz`), so CI compiles it once.
+asan-build: deps fuzz-deps
+	cmake -S . -B $(ASAN_BUILD) $(CLANG_FLAGS) -DLEARNER_SANITIZE=address,undefined -DLEARNER_FUZZ=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target learner_tests learner fuzz_all
+
+asan: asan-build
+	cd $(ASAN_BUILD) && ./learner_tests $(ASAN_TESTS)
+
+# ThreadSanitizer on the loader's prefetch workers and the dist engines' thread ranks.
+# One OpenMP thread: libgomp is not instrumented, so its own barriers would read as races.
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DLEARNER_CUDA=OFF -DLEARNER_SANITIZE=thread
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target learner_tests
+	cd $(TSAN_BUILD) && OMP_NUM_THREADS=1 ./learner_tests -tc="loader*,dist:*" -tce="*cuda*"
+
+# Each libFuzzer harness for FUZZ_SECONDS; fails on any crash, leak or timeout.
+fuzz: asan-build
+	./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

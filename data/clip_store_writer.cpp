@@ -19,6 +19,36 @@ const char* compression_name(Compression compression) {
   return compression == Compression::Deflate ? "deflate" : "none";
 }
 
+namespace {
+
+// HDF5's Fletcher32 filter checksum (H5checksum.c): 16-bit big-endian words, sums folded
+// every 360 words, an odd last byte as the high half of a word.
+uint32_t fletcher32(const uint8_t* data, size_t bytes) {
+  uint32_t sum1 = 0, sum2 = 0;
+  size_t words = bytes / 2;
+  while (words > 0) {
+    size_t block = words > 360 ? 360 : words;
+    words -= block;
+    for (; block > 0; --block, data += 2) {
+      sum1 += (static_cast<uint32_t>(data[0]) << 8) | data[1];
+      sum2 += sum1;
+    }
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (bytes % 2) {
+    sum1 += static_cast<uint32_t>(*data) << 8;
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return (sum2 << 16) | sum1;
+}
+
+}  // namespace
+
 ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout& layout)
     : path_(path), tmp_path_(path + ".tmp." + std::to_string(::getpid())), layout_(layout) {
   LEARNER_CHECK(layout.channels == 1 || layout.channels == 3, "clip store: channels must be 1 or 3, got ",
@@ -33,8 +63,14 @@ ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout&
   h5::quiet_errors();
 
   std::remove(tmp_path_.c_str());
+  // The newest object versions: every piece of file metadata carries a checksum (format 2).
+  h5::PropList access(H5_CHECK(H5Pcreate(H5P_FILE_ACCESS)));
+  H5_CHECK(H5Pset_libver_bounds(access.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+  // A user block at the start, for the whole-file checksum commit() writes (docs/format.md).
+  h5::PropList creation(H5_CHECK(H5Pcreate(H5P_FILE_CREATE)));
+  H5_CHECK(H5Pset_userblock(creation.get(), kClipStoreUserblock));
   errno = 0;
-  const hid_t file = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t file = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, creation.get(), access.get());
   if (file < 0) {
     const int err = errno;
     H5Eclear2(H5E_DEFAULT);
@@ -43,13 +79,13 @@ ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout&
   }
   file_ = h5::File(file);
   const hid_t root = file_.get();
-  h5::write_attribute(root, "format", std::string(kClipStoreFormat));
+  h5::write_fixed_string_attribute(root, "format", std::string(kClipStoreFormat));
   h5::write_attribute<int32_t>(root, "format_version", kClipStoreVersion);
-  h5::write_attribute(root, "created_by", layout.created_by);
+  h5::write_fixed_string_attribute(root, "created_by", layout.created_by);
   h5::write_attribute<int32_t>(root, "channels", layout.channels);
   h5::write_attribute<int32_t>(root, "height", layout.height);
   h5::write_attribute<int32_t>(root, "width", layout.width);
-  h5::write_attribute(root, "compression", std::string(compression_name(layout.compression)));
+  h5::write_fixed_string_attribute(root, "compression", std::string(compression_name(layout.compression)));
   const ScoreSpec& spec = layout.score_spec;
   h5::write_attribute<float>(root, "score_lo", spec.lo);
   h5::write_attribute<float>(root, "score_hi", spec.hi);
@@ -72,9 +108,11 @@ ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout&
   if (layout.compression == Compression::Deflate) {
     H5_CHECK(H5Pset_deflate(create.get(), static_cast<unsigned>(layout.deflate_level)));
   }
+  // Last on write, so first on read: a damaged chunk is refused before zlib sees it.
+  H5_CHECK(H5Pset_fletcher32(create.get()));
   frames_ = h5::Dataset(H5_CHECK(H5Dcreate2(root, "frames", H5T_NATIVE_UINT8, space.get(), H5P_DEFAULT,
                                             create.get(), H5P_DEFAULT)));
-  h5::write_attribute(frames_.get(), "layout", std::string("N,C,H,W"));
+  h5::write_fixed_string_attribute(frames_.get(), "layout", "N,C,H,W");
 }
 
 ClipStoreWriter::~ClipStoreWriter() {
@@ -117,13 +155,17 @@ EncodedFrames ClipStoreWriter::encode(const ClipStoreLayout& layout, const uint8
   out.frames = count;
   out.chunks.resize(static_cast<size_t>(count));
   for (size_t f = 0; f < out.chunks.size(); ++f) {
+    std::vector<uint8_t>& chunk = out.chunks[f];
     uLongf size = compressBound(static_cast<uLong>(frame_bytes));
-    out.chunks[f].resize(size);
-    // HDF5's deflate filter is compress2() at the dataset's level: same bytes either way.
-    const int rc = compress2(out.chunks[f].data(), &size, frames + f * frame_bytes, static_cast<uLong>(frame_bytes),
+    chunk.resize(size + 4);
+    // HDF5's deflate filter is compress2() at the dataset's level, and its Fletcher32 filter
+    // appends the checksum of the compressed bytes, little-endian: same bytes either way.
+    const int rc = compress2(chunk.data(), &size, frames + f * frame_bytes, static_cast<uLong>(frame_bytes),
                              layout.deflate_level);
     LEARNER_CHECK(rc == Z_OK, "clip store: zlib compress2 failed with code ", rc);
-    out.chunks[f].resize(size);
+    const uint32_t sum = fletcher32(chunk.data(), size);
+    for (int b = 0; b < 4; ++b) chunk[size + b] = static_cast<uint8_t>(sum >> (8 * b));
+    chunk.resize(size + 4);
   }
   return out;
 }
@@ -173,25 +215,26 @@ void ClipStoreWriter::commit() {
     count.push_back(r.frames);
     split.push_back(static_cast<int8_t>(r.split));
   }
-  h5::write_string_dataset(g, "patient_id", patient);
-  h5::write_string_dataset(g, "scan_id", scan);
-  h5::write_dataset(g, "order", order);
-  h5::write_string_dataset(g, "date", date);
-  h5::write_dataset(g, "score", score);
-  h5::write_string_dataset(g, "source_path", source);
-  h5::write_string_dataset(g, "modality", modality);
-  h5::write_dataset(g, "frame_offset", offsets_);
-  h5::write_dataset(g, "frame_count", count);
-  h5::write_dataset(g, "fps", fps);
-  h5::write_dataset(g, "pixel_spacing", spacing);
-  h5::write_dataset(g, "split", split);
+  h5::write_checked_string_dataset(g, "patient_id", patient);
+  h5::write_checked_string_dataset(g, "scan_id", scan);
+  h5::write_checked_dataset(g, "order", order);
+  h5::write_checked_string_dataset(g, "date", date);
+  h5::write_checked_dataset(g, "score", score);
+  h5::write_checked_string_dataset(g, "source_path", source);
+  h5::write_checked_string_dataset(g, "modality", modality);
+  h5::write_checked_dataset(g, "frame_offset", offsets_);
+  h5::write_checked_dataset(g, "frame_count", count);
+  h5::write_checked_dataset(g, "fps", fps);
+  h5::write_checked_dataset(g, "pixel_spacing", spacing);
+  h5::write_checked_dataset(g, "split", split);
   {
     h5::Dataset split_ds(H5_CHECK(H5Dopen2(g, "split", H5P_DEFAULT)));
-    h5::write_attribute(split_ds.get(), "names", std::string("0=train,1=val,2=test"));
+    h5::write_fixed_string_attribute(split_ds.get(), "names", "0=train,1=val,2=test");
   }
   group.close();
   frames_.close();
   file_.close();
+  write_clip_store_digest(tmp_path_);
   if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
     throw Error(str("cannot rename '", tmp_path_, "' to '", path_, "': ", std::strerror(err)));

@@ -16,6 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // the reference implementation's bound
+constexpr uint64_t kMaxElements = uint64_t{1} << 48;  // elements of one tensor, at most
 
 const char* safetensors_dtype(DType dtype) {
   switch (dtype) {
@@ -66,10 +67,17 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
                 where, " has unsupported dtype ", info["dtype"].dump(),
                 " (learner reads F32, F16, BF16, U8, I32, I64)");
   LEARNER_CHECK(info["shape"].is_array(), where, " has a shape that is not a list");
+  // The element count in unsigned arithmetic, refused once it passes the largest file: a
+  // damaged dimension must not overflow int64 (shape_numel) or wrap around to a small size.
+  uint64_t numel = 1;
   for (const json& d : info["shape"]) {
     LEARNER_CHECK(d.is_number_unsigned(), where, " has a negative or non-integer dimension in ",
                   info["shape"].dump());
-    e.shape.push_back(d.get<int64_t>());
+    const uint64_t dim = d.get<uint64_t>();
+    LEARNER_CHECK(dim <= kMaxElements && (dim == 0 || numel <= kMaxElements / dim), where, " has shape ",
+                  info["shape"].dump(), ", more elements than any file holds");
+    numel *= dim;
+    e.shape.push_back(static_cast<int64_t>(dim));
   }
   const json& off = info["data_offsets"];
   LEARNER_CHECK(off.is_array() && off.size() == 2 && off[0].is_number_unsigned() &&

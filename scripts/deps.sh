@@ -17,6 +17,12 @@ packages=(
   python3-torch python3-torchvision python3-numpy python3-h5py  # independent reference for parity tests
 )
 
+# `deps.sh --fuzz`: the clang toolchain of the fuzzing and sanitizer builds instead
+# (`make asan-build`, `make fuzz`; docs/reliability.md).
+if [[ ${1:-} == --fuzz ]]; then
+  packages=(clang-14 libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -130,7 +130,9 @@ TEST_CASE("h5py reads a clip store without our code") {
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
   const nlohmann::json j = nlohmann::json::parse(run.output);
   CHECK(j["format"] == "learner-clips");
-  CHECK(j["format_version"] == 1);
+  CHECK(j["format_version"] == 2);
+  CHECK(j["fletcher32"] == true);
+  CHECK(j["scans_fletcher32"] == true);
   CHECK(j["frames_shape"] == nlohmann::json({11, 3, 5, 7}));
   CHECK(j["frames_dtype"] == "uint8");
   CHECK(j["chunks"] == nlohmann::json({1, 3, 5, 7}));

@@ -1,12 +1,11 @@
 // `learner inspect`: the summary of an existing clip store and a check of its integrity
 // (metadata consistent, every frame readable).
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "data/clip_store.h"
 #include "data/clip_summary.h"
-#include "data/hdf5_check.h"
-#include "data/hdf5_io.h"
 #include "base/error.h"
 #include "tools/bool_flag.h"
 #include "tools/commands.h"
@@ -21,14 +20,21 @@ struct InspectFlags {
 };
 
 void run_inspect(const InspectFlags& flags) {
-  const data::ClipStoreReader reader(flags.path);
-  std::string compression = "?", created_by = "?";
-  {
-    // Provenance that the reader contract does not carry.
-    data::h5::File file(H5_CHECK(H5Fopen(flags.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)));
-    if (data::h5::has_attribute(file.get(), "compression")) compression = data::h5::read_string_attribute(file.get(), "compression");
-    if (data::h5::has_attribute(file.get(), "created_by")) created_by = data::h5::read_string_attribute(file.get(), "created_by");
+  // The whole-file checksum first (any changed byte), then the reader's own checks, which
+  // also run on a damaged file: they must refuse it cleanly whatever the checksum said.
+  std::string digest_problem;
+  const data::DigestCheck digest =
+      flags.quick ? data::DigestCheck::Match : data::check_clip_store_digest(flags.path, digest_problem);
+  std::unique_ptr<data::ClipStoreReader> opened;
+  try {
+    opened = std::make_unique<data::ClipStoreReader>(flags.path);
+  } catch (const Error& e) {
+    if (digest != data::DigestCheck::Mismatch) throw;
+    throw Error(str(digest_problem, "\n  and on reading: ", e.what()));
   }
+  const data::ClipStoreReader& reader = *opened;
+  const std::string& compression = reader.compression();
+  const std::string& created_by = reader.created_by();
   std::printf("%s: %s v%d by %s, %zu scans, %lld frames of %d x %d x %d (C x H x W, uint8), %s\n", flags.path.c_str(),
               data::kClipStoreFormat, data::kClipStoreVersion, created_by.c_str(), reader.scans().size(),
               static_cast<long long>(reader.total_frames()), reader.channels(), reader.height(), reader.width(),
@@ -37,11 +43,13 @@ void run_inspect(const InspectFlags& flags) {
   std::printf("%s", data::clip_summary(reader.scans(), reader.score_spec()).c_str());
   std::fflush(stdout);  // the summary before the progress lines on stderr
   train::Progress bar("inspect", static_cast<int64_t>(reader.scans().size()));
-  const std::vector<std::string> problems =
+  std::vector<std::string> problems =
       data::check_clip_store(reader, !flags.quick, [&](size_t done, size_t) { bar.update(done, "scans read"); });
+  if (digest != data::DigestCheck::Match) problems.insert(problems.begin(), digest_problem);
   bar.finish();
   if (problems.empty()) {
-    std::printf("integrity: OK (metadata consistent%s)\n", flags.quick ? "; frames not read (--quick)" : ", every frame readable");
+    std::printf("integrity: OK (metadata consistent%s)\n",
+              flags.quick ? "; frames and checksum not read (--quick)" : ", every frame readable, file checksum matches");
     return;
   }
   std::printf("integrity: %zu problems\n", problems.size());

@@ -8,18 +8,25 @@ import h5py
 import numpy as np
 
 
+def text(value):
+    """Format 2 stores fixed-length strings, which h5py gives back as bytes."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def main(path):
     with h5py.File(path, "r") as f:
         frames = f["frames"]
         scans = f["scans"]
         out = {
-            "format": f.attrs["format"],
+            "format": text(f.attrs["format"]),
             "format_version": int(f.attrs["format_version"]),
             "shape": [int(f.attrs["channels"]), int(f.attrs["height"]), int(f.attrs["width"])],
             "frames_shape": list(frames.shape),
             "frames_dtype": str(frames.dtype),
             "chunks": list(frames.chunks),
             "compression": frames.compression,
+            "fletcher32": bool(frames.fletcher32),
+            "scans_fletcher32": all(scans[name].fletcher32 for name in scans if scans[name].shape[0] > 0),
             "score": [float(f.attrs["score_lo"]), float(f.attrs["score_hi"]),
                       int(f.attrs["higher_is_better"]), [float(e) for e in f.attrs["score_edges"]],
                       float(f.attrs["change_band"])],

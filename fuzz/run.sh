@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer harness of an ASan+UBSan build (`make asan-build`) for SECONDS each,
+# from the seed corpus (learner_fuzz_seeds) and the corpus kept in BUILD/fuzz/corpus.
+# Prints executions per harness; exits 1 when any harness crashed, leaked or timed out,
+# leaving the input in BUILD/fuzz/artifacts/<target>/ (copy it to fuzz/regressions/<target>/).
+# Usage: fuzz/run.sh BUILD SECONDS [TARGET...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?usage: fuzz/run.sh BUILD SECONDS [TARGET...]}
+seconds=${2:?usage: fuzz/run.sh BUILD SECONDS [TARGET...]}
+shift 2
+targets=("$@")
+if ((${#targets[@]} == 0)); then targets=(manifest_csv json_config safetensors clip_store dicom nifti); fi
+
+seeds=$build/fuzz/seeds
+rm -rf "$seeds"
+"$build/fuzz/learner_fuzz_seeds" "$seeds" || { echo "fuzz: writing the seed corpora failed"; exit 1; }
+failed=()
+for t in "${targets[@]}"; do
+  corpus=$build/fuzz/corpus/$t
+  artifacts=$build/fuzz/artifacts/$t
+  log=$build/fuzz/$t.log
+  mkdir -p "$corpus" "$artifacts"
+  start=$(date +%s)
+  # -timeout: one input over 10 s is a hang; -rss_limit_mb: memory use is a bug too.
+  "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" "$corpus" "$seeds/$t" >"$log" 2>&1
+  rc=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  printf 'fuzz: %-13s %9s executions in %3d s, corpus %5d inputs, exit %d\n' "$t" "$execs" \
+    $(( $(date +%s) - start )) "$(ls "$corpus" | wc -l)" "$rc"
+  if ((rc != 0)); then
+    failed+=("$t")
+    grep -A30 -m1 -E '==ERROR|runtime error|SUMMARY|Timeout|out-of-memory' "$log" | head -60
+    ls "$artifacts"
+  fi
+done
+if ((${#failed[@]} > 0)); then
+  echo "fuzz: FAILED: ${failed[*]} (inputs in $build/fuzz/artifacts/; logs in $build/fuzz/*.log)"
+  exit 1
+fi
+echo "fuzz: every harness ran ${seconds} s without a crash, leak or timeout"
