@@ -12,6 +12,8 @@
 #include <map>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
 namespace learner::test {
 
 TempDir::TempDir(const char* tag) {
@@ -56,6 +58,31 @@ const std::string& tiny_packed_cohort(const std::string& split) {
                                          " --size 32 --split " + split);
   if (pack.exit_code != 0) throw std::runtime_error("learner pack failed: " + pack.output);
   return packed[split] = h5;
+}
+
+std::string learner_ok(const std::string& args) {
+  const CommandResult r = run_command(learner_binary() + " " + args);
+  REQUIRE_MESSAGE(r.exit_code == 0, args, "\n", r.output);
+  return r.output;
+}
+
+std::string synth_and_pack(const TempDir& dir, const std::string& pack_flags) {
+  learner_ok("synth --fast --patients 12 --seed 5 --out " + (dir / "synth"));
+  learner_ok("pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") + " --size 32" +
+             (pack_flags.empty() ? "" : " " + pack_flags));
+  return dir / "c.h5";
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE_MESSAGE(in, "missing ", path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE_MESSAGE(in, "missing ", path);
+  return nlohmann::json::parse(in);
 }
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }

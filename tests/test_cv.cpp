@@ -12,6 +12,8 @@
 #include "train/cv.h"
 
 using namespace learner;
+using test::learner_ok;
+using test::read_json;
 using test::run_command;
 
 TEST_CASE("cv folds: sorted by the split key, i-th patient to fold i mod K") {
@@ -38,13 +40,7 @@ TEST_CASE("cv folds: sorted by the split key, i-th patient to fold i mod K") {
 TEST_CASE("cv: every patient tested once, pooled eval.json, resume after a lost fold") {
   test::TempDir dir("cv");
   const std::string b = test::learner_binary();
-  auto step = [&](const std::string& cmd) {
-    auto r = run_command(b + " " + cmd);
-    REQUIRE_MESSAGE(r.exit_code == 0, cmd, "\n", r.output);
-    return r.output;
-  };
-  step("synth --fast --patients 12 --seed 5 --out " + (dir / "synth"));
-  step("pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") + " --size 32");
+  test::synth_and_pack(dir);
   const std::string cv = "cv --data " + (dir / "c.h5") + " --out " + (dir / "study") +
                          " --folds 3 --loss mse --frames 4 --batch 4 --epochs 1 --steps 2 --classify-epochs 3 "
                          "--device cpu --workers 1";
@@ -52,18 +48,15 @@ TEST_CASE("cv: every patient tested once, pooled eval.json, resume after a lost 
   CHECK(bad.exit_code != 0);
   CHECK(bad.output.find("--class-weights must be 'none' or 'balanced', got 'inverse'") != std::string::npos);
 
-  const std::string first = step(cv);
+  const std::string first = learner_ok(cv);
   CHECK(first.find("pooled over 3 folds: ") != std::string::npos);
-  std::ifstream in(dir / "study/eval.json");
-  const nlohmann::json pooled = nlohmann::json::parse(in);
-  std::ifstream cv_in(dir / "study/cv.json");
-  const nlohmann::json summary = nlohmann::json::parse(cv_in);
+  const nlohmann::json pooled = read_json(dir / "study/eval.json");
+  const nlohmann::json summary = read_json(dir / "study/cv.json");
   REQUIRE(summary["per_fold"].size() == 3);
   // Each patient's pairs come from one fold only, and every patient with a pair is there.
   std::map<std::string, std::set<int>> folds_of;
   for (int k = 0; k < 3; ++k) {
-    std::ifstream f(dir / ("study/fold-" + std::to_string(k) + "/run/eval.json"));
-    const nlohmann::json fold = nlohmann::json::parse(f);
+    const nlohmann::json fold = read_json(dir / ("study/fold-" + std::to_string(k) + "/run/eval.json"));
     for (const auto& p : fold["pairs"]) folds_of[p["patient"].get<std::string>()].insert(k);
   }
   for (const auto& [patient, folds] : folds_of) CHECK_MESSAGE(folds.size() == 1, patient);
@@ -79,12 +72,11 @@ TEST_CASE("cv: every patient tested once, pooled eval.json, resume after a lost 
 
   // A lost fold result is made again; the finished folds are kept.
   std::filesystem::remove(dir / "study/fold-1/run/eval.json");
-  const std::string second = step(cv);
+  const std::string second = learner_ok(cv);
   CHECK(second.find("fold 2 of 3: resuming pretrain") != std::string::npos);
   CHECK(second.find("fold 1 of 3") == std::string::npos);
-  std::ifstream again(dir / "study/eval.json");
-  CHECK(nlohmann::json::parse(again)["pairs"] == pooled["pairs"]);
+  CHECK(read_json(dir / "study/eval.json")["pairs"] == pooled["pairs"]);
   // A study is compared like a run: with itself, the difference is 0.
-  const std::string same = step("compare --a " + (dir / "study") + " --b " + (dir / "study"));
+  const std::string same = learner_ok("compare --a " + (dir / "study") + " --b " + (dir / "study"));
   CHECK(same.find("macro F1 +0.000 [+0.000, +0.000], not shown") != std::string::npos);
 }

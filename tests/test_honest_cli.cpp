@@ -9,40 +9,21 @@
 #include "tests/test_util.h"
 
 using namespace learner;
+using test::learner_ok;
+using test::read_json;
+using test::read_text;
 using test::run_command;
-
-namespace {
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in, "missing ", path);
-  return nlohmann::json::parse(in);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in, "missing ", path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
 
 TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report --compare") {
   test::TempDir dir("honest");
   const std::string b = test::learner_binary();
-  auto step = [&](const std::string& cmd) {
-    auto r = run_command(b + " " + cmd);
-    REQUIRE_MESSAGE(r.exit_code == 0, cmd, "\n", r.output);
-    return r.output;
-  };
   auto fails = [&](const std::string& cmd, const std::string& message) {
     auto r = run_command(b + " " + cmd);
     CHECK_MESSAGE(r.exit_code != 0, cmd);
     CHECK_MESSAGE(r.output.find(message) != std::string::npos, cmd, "\n", r.output);
   };
-  step("synth --fast --patients 12 --seed 5 --out " + (dir / "synth"));
-  step("pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") + " --size 32 --split 0.5,0.25,0.25");
-  step("pretrain --data " + (dir / "c.h5") + " --out " + (dir / "none") +
+  test::synth_and_pack(dir, "--split 0.5,0.25,0.25");
+  learner_ok("pretrain --data " + (dir / "c.h5") + " --out " + (dir / "none") +
        " --frames 4 --batch 4 --epochs 1 --steps 3 --loss mse --device cpu --workers 1");
   REQUIRE(std::system(("cp -r " + (dir / "none") + " " + (dir / "balanced")).c_str()) == 0);
 
@@ -50,8 +31,8 @@ TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report -
   fails("classify --run " + (dir / "none") + " --class-weights inverse",
         "--class-weights must be 'none' or 'balanced', got 'inverse'");
 
-  step("classify --run " + (dir / "none") + " --epochs 3 --device cpu --workers 1");
-  step("classify --run " + (dir / "balanced") + " --epochs 3 --device cpu --workers 1 --class-weights balanced");
+  learner_ok("classify --run " + (dir / "none") + " --epochs 3 --device cpu --workers 1");
+  learner_ok("classify --run " + (dir / "balanced") + " --epochs 3 --device cpu --workers 1 --class-weights balanced");
   const nlohmann::json e = read_json(dir / "none/eval.json");
   CHECK(e["class_weights"] == "none");
   CHECK(read_json(dir / "balanced/eval.json")["class_weights"] == "balanced");
@@ -73,20 +54,20 @@ TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report -
   CHECK(e["train_support"].size() == 3);
 
   // eval prints the headline and writes the same format.
-  const std::string table = step("eval --run " + (dir / "none") + " --split test --device cpu --workers 1");
+  const std::string table = learner_ok("eval --run " + (dir / "none") + " --split test --device cpu --workers 1");
   CHECK(table.find("bootstrap over patients); majority class (") != std::string::npos);
   const nlohmann::json again = read_json(dir / "none/eval_test.json");
   CHECK(again["pairs"] == e["pairs"]);
   CHECK(again["bootstrap"] == e["bootstrap"]);  // deterministic: same predictions, same seed
 
-  const std::string verdict = step("compare --a " + (dir / "balanced") + " --b " + (dir / "none") +
+  const std::string verdict = learner_ok("compare --a " + (dir / "balanced") + " --b " + (dir / "none") +
                                    " --name-a balanced --name-b none --json " + (dir / "cmp.json"));
   CHECK(verdict.find("balanced - none: macro F1 ") == 0);
   const nlohmann::json cmp = read_json(dir / "cmp.json");
   CHECK(cmp["num_patients"] == patients.size());
   CHECK(cmp["verdict"].get<std::string>() == verdict.substr(0, verdict.find('\n')));
 
-  const std::string printed = step("report " + (dir / "none") + " " + (dir / "balanced") + " --out " + (dir / "report") +
+  const std::string printed = learner_ok("report " + (dir / "none") + " " + (dir / "balanced") + " --out " + (dir / "report") +
                                    " --compare class_weights");
   CHECK(printed.find("none: " + std::to_string(e["num_samples"].get<int>()) + " test pairs of ") != std::string::npos);
   const std::string md = read_text(dir / "report/report.md");

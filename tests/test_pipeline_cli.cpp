@@ -12,15 +12,11 @@
 #include "tests/test_util.h"
 
 using namespace learner;
+using test::learner_ok;
+using test::read_json;
 using test::run_command;
 
 namespace {
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in, "missing ", path);
-  return nlohmann::json::parse(in);
-}
 
 std::string tfevents_in(const std::string& dir) {
   for (const std::string& name : test::list_dir(dir))
@@ -32,22 +28,15 @@ std::string tfevents_in(const std::string& dir) {
 
 TEST_CASE("pipeline: synth -> pack -> pretrain -> classify -> eval -> embed -> report") {
   test::TempDir dir("pipeline");
-  const std::string b = test::learner_binary();
-  auto step = [&](const std::string& cmd) {
-    auto r = run_command(b + " " + cmd);
-    REQUIRE_MESSAGE(r.exit_code == 0, cmd, "\n", r.output);
-    return r.output;
-  };
-  step("synth --fast --patients 12 --seed 5 --out " + (dir / "synth"));
-  step("pack --manifest " + (dir / "synth/manifest.csv") + " --out " + (dir / "c.h5") + " --size 32 --split 0.5,0.25,0.25");
-  step("pretrain --data " + (dir / "c.h5") + " --out " + (dir / "run") +
+  test::synth_and_pack(dir, "--split 0.5,0.25,0.25");
+  learner_ok("pretrain --data " + (dir / "c.h5") + " --out " + (dir / "run") +
        " --frames 4 --batch 4 --epochs 2 --steps 5 --loss wcl --device cpu --workers 1");
-  step("classify --run " + (dir / "run") + " --epochs 3 --device cpu --workers 1");
-  const std::string table = step("eval --run " + (dir / "run") + " --split all --device cpu --workers 1");
+  learner_ok("classify --run " + (dir / "run") + " --epochs 3 --device cpu --workers 1");
+  const std::string table = learner_ok("eval --run " + (dir / "run") + " --split all --device cpu --workers 1");
   CHECK(table.find("macro F1") != std::string::npos);
-  step("embed --checkpoint " + (dir / "run/checkpoints/best.safetensors") + " --data " + (dir / "c.h5") + " --out " +
+  learner_ok("embed --checkpoint " + (dir / "run/checkpoints/best.safetensors") + " --data " + (dir / "c.h5") + " --out " +
        (dir / "emb.h5") + " --frames 4 --device cpu");
-  step("report " + (dir / "run") + " --out " + (dir / "report"));
+  learner_ok("report " + (dir / "run") + " --out " + (dir / "report"));
 
   for (const char* f : {"config.json", "metrics.jsonl", "log.txt", "checkpoints/best.safetensors",
                         "checkpoints/last.safetensors", "checkpoints/classifier.safetensors", "eval_all.json"})
@@ -118,15 +107,10 @@ TEST_CASE("pipeline: on an easy cohort pretrain + classify beats chance clearly"
     }
   }
   manifest.close();
-  const std::string b = test::learner_binary();
-  auto step = [&](const std::string& cmd) {
-    auto r = run_command(b + " " + cmd);
-    REQUIRE_MESSAGE(r.exit_code == 0, cmd, "\n", r.output);
-  };
-  step("pack --manifest " + (dir / "manifest.csv") + " --out " + (dir / "e.h5") + " --size 32 --split 0.5,0.2,0.3");
-  step("pretrain --data " + (dir / "e.h5") + " --out " + (dir / "run") +
+  learner_ok("pack --manifest " + (dir / "manifest.csv") + " --out " + (dir / "e.h5") + " --size 32 --split 0.5,0.2,0.3");
+  learner_ok("pretrain --data " + (dir / "e.h5") + " --out " + (dir / "run") +
        " --loss mse --frames 4 --batch 8 --epochs 6 --lr 0.001 --device cpu --workers 1 --seed 1");
-  step("classify --run " + (dir / "run") + " --epochs 60 --device cpu --workers 1 --seed 1");
+  learner_ok("classify --run " + (dir / "run") + " --epochs 60 --device cpu --workers 1 --seed 1");
   const nlohmann::json report = read_json(dir / "run/eval.json");
   MESSAGE("easy cohort, test pairs: accuracy ", report["accuracy"].get<double>(), ", macro F1 ",
           report["macro_f1"].get<double>());
