@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "data/sources/dicom_element_check.h"
 #include "data/sources/dicom_pixel_check.h"
 #include "data/sources/source_internal.h"
 #include "base/error.h"
@@ -94,6 +95,7 @@ void rescale(const char* buffer, size_t n, double slope, double inter, std::vect
 DicomImage read_dicom(const std::string& path) {
   gdcm::Trace::WarningOff();  // GDCM's notes on stderr; we report errors ourselves
   gdcm::Trace::ErrorOff();
+  check_dicom_elements(path);  // before GDCM, which aborts on some damaged files
   gdcm::ImageReader reader;
   reader.SetFileName(path.c_str());
   LEARNER_CHECK(reader.Read(), "cannot read DICOM image '", path, "' (damaged, no pixel data, or an unsupported transfer syntax)");

@@ -1,0 +1,159 @@
+// The DICOM element walk before GDCM (data/sources/dicom_element_check.h). It reads element
+// headers only: a tag, an explicit VR where the transfer syntax has one, and a length.
+#include "data/sources/dicom_element_check.h"
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "base/error.h"
+
+namespace learner::data::sources {
+namespace {
+
+constexpr uint32_t kUndefinedLength = 0xffffffffu;
+
+struct Encoding {
+  bool explicit_vr = true;
+  bool big_endian = false;
+};
+
+class FileBytes {
+ public:
+  explicit FileBytes(const std::string& path) : in_(path, std::ios::binary) {
+    std::error_code ec;
+    size_ = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+    if (ec || !in_) size_ = 0;
+  }
+  int64_t size() const { return size_; }
+  // `n` bytes at `offset`, or false when the file ends first.
+  bool read(int64_t offset, void* out, size_t n) {
+    if (offset < 0 || offset + static_cast<int64_t>(n) > size_) return false;
+    in_.clear();
+    in_.seekg(offset);
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
+    return static_cast<size_t>(in_.gcount()) == n;
+  }
+
+ private:
+  std::ifstream in_;
+  int64_t size_ = 0;
+};
+
+uint32_t number(const uint8_t* p, size_t n, bool big_endian) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= static_cast<uint32_t>(p[big_endian ? n - 1 - i : i]) << (8 * i);
+  return v;
+}
+
+bool is_vr(const uint8_t* p) {
+  static const char* const kVRs[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO",
+                                     "LT", "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ",
+                                     "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+  for (const char* vr : kVRs)
+    if (p[0] == vr[0] && p[1] == vr[1]) return true;
+  return false;
+}
+
+// VRs whose explicit header has two reserved bytes and a 4-byte length.
+bool has_long_length(const uint8_t* vr) {
+  static const char* const kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
+  for (const char* l : kLong)
+    if (vr[0] == l[0] && vr[1] == l[1]) return true;
+  return false;
+}
+
+std::string tag_name(uint32_t group, uint32_t element) {
+  std::ostringstream s;
+  s << '(' << std::hex << std::setfill('0') << std::setw(4) << group << ',' << std::setw(4) << element << ')';
+  return s.str();
+}
+
+// The encoding of the data set after the meta group, from its Transfer Syntax UID; false for
+// a deflated data set (the walk cannot read it).
+bool encoding_of(std::string uid, Encoding& out) {
+  while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.pop_back();
+  if (uid == "1.2.840.10008.1.2.1.99") return false;
+  out.explicit_vr = uid != "1.2.840.10008.1.2";
+  out.big_endian = uid == "1.2.840.10008.1.2.2";
+  return true;
+}
+
+}  // namespace
+
+void check_dicom_elements(const std::string& path) {
+  FileBytes file(path);
+  const int64_t size = file.size();
+  int64_t pos = 0;
+  uint8_t magic[4];
+  if (file.read(128, magic, 4) && std::memcmp(magic, "DICM", 4) == 0) pos = 132;
+  Encoding enc;
+  bool meta = false;  // inside the File Meta group (0002), always explicit VR little endian
+  {
+    uint8_t first[6];
+    if (!file.read(pos, first, 6)) return;  // too short: GDCM refuses it cleanly
+    const uint32_t group = number(first, 2, false);
+    meta = group == 0x0002;
+    // No meta group: guess as GDCM does (ACR-NEMA files start with group 0008 big endian).
+    enc.big_endian = !meta && group == 0x0800;
+    enc.explicit_vr = meta || is_vr(first + 4);
+  }
+  bool in_fragments = false;  // between the items of encapsulated Pixel Data
+  while (pos < size) {
+    uint8_t h[12];
+    if (!file.read(pos, h, 8)) return;  // a few trailing bytes: not an element
+    if (meta && number(h, 2, false) != 0x0002) {
+      meta = false;  // the data set starts here, in the transfer syntax the meta group named
+      continue;
+    }
+    const bool big = !meta && enc.big_endian;
+    const uint32_t group = number(h, 2, big), element = number(h + 2, 2, big);
+    uint32_t length = 0;
+    int64_t header = 8;
+    bool sequence = false;
+    if (group == 0xfffe) {  // item and delimiters: tag and 4-byte length, in every syntax
+      length = number(h + 4, 4, big);
+      if (element == 0xe0dd) in_fragments = false;
+      if (element != 0xe000 || length == kUndefinedLength) {
+        pos += 8;
+        continue;
+      }
+      sequence = !in_fragments;  // an item of a sequence holds elements; a fragment holds bytes
+    } else if (meta || enc.explicit_vr) {
+      if (!is_vr(h + 4)) return;  // not explicit here (some files mix encodings): GDCM copes or refuses
+      if (has_long_length(h + 4)) {
+        if (!file.read(pos + 8, h + 8, 4)) return;
+        length = number(h + 8, 4, big);
+        header = 12;
+      } else {
+        length = number(h + 6, 2, big);
+      }
+      sequence = h[4] == 'S' && h[5] == 'Q';
+    } else {
+      length = number(h + 4, 4, big);
+    }
+    const bool pixel_data = group == 0x7fe0 && element == 0x0010;
+    if (length == kUndefinedLength) {  // a sequence, or encapsulated Pixel Data: its items follow
+      in_fragments = pixel_data;
+      pos += header;
+      continue;
+    }
+    if (meta && group == 0x0002 && element == 0x0010) {
+      std::string uid(length <= 64 ? length : 0, '\0');
+      if (!uid.empty() && file.read(pos + header, uid.data(), uid.size()) && !encoding_of(uid, enc)) return;
+    }
+    const int64_t end = pos + header + static_cast<int64_t>(length);
+    if (end > size) {
+      if (pixel_data || in_fragments) return;  // a cut Pixel Data: check_dicom_pixel_data names the frame
+      throw Error(str("DICOM '", path, "' is damaged: element ", tag_name(group, element), " at byte ", pos,
+                      " declares ", length, " bytes but the file ends ", size - pos - header,
+                      " bytes after its header; copy or export the file again from its source"));
+    }
+    pos = sequence ? pos + header : end;  // step into sequences and their items: their elements are checked too
+  }
+}
+
+}  // namespace learner::data::sources

@@ -1,0 +1,20 @@
+// Before GDCM reads a DICOM file: does every element fit in the file?
+// GDCM 3.0.21 (Debian's build keeps its assert()s) aborts the whole process on a file whose
+// element, before the Pixel Data, declares a length that runs past the end of the file: the
+// first parse fails at the end of the file, and GDCM's retry ("mixture of explicit/implicit")
+// re-reads the meta header from a stream it did not clear, where
+// FileMetaInformation::ReadCompat asserts is.good(). So pack walks the elements itself first.
+#pragma once
+
+#include <string>
+
+namespace learner::data::sources {
+
+// Throws learner::Error naming `path`, the element, its offset and what to do when an element
+// before the Pixel Data declares a value longer than what is left of the file. Walks the
+// element headers only (sequences and items are stepped into, values skipped); stops, and
+// leaves the file to GDCM, at the Pixel Data (whose completeness check_dicom_pixel_data owns),
+// at a deflated data set, or at bytes it cannot read as an element of the transfer syntax.
+void check_dicom_elements(const std::string& path);
+
+}  // namespace learner::data::sources
