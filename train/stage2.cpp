@@ -13,6 +13,7 @@
 #include "framework/optim/optimizer.h"
 #include "train/embedding.h"
 #include "train/metrics.h"
+#include "train/pair_model.h"
 #include "train/pair_results.h"
 #include "train/pretrained.h"
 #include "train/run_folder.h"
@@ -47,9 +48,7 @@ PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, 
   for (const data::ScanPair& p : data::consecutive_pairs(source.scans(), split, source.score_spec())) {
     const int64_t a = row_of[p.first], b = row_of[p.second];
     LEARNER_ASSERT(a >= 0 && b >= 0, "pair of scans without embeddings");
-    features.insert(features.end(), u + a * E, u + (a + 1) * E);
-    features.insert(features.end(), u + b * E, u + (b + 1) * E);
-    for (int64_t k = 0; k < E; ++k) features.push_back(u[b * E + k] - u[a * E + k]);
+    append_pair_features(features, u + a * E, u + b * E, E);
     set.labels_host.push_back(static_cast<int64_t>(p.label));
     const data::ScanRecord& first = source.scans()[p.first];
     PairResult ids;
@@ -66,17 +65,11 @@ PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, 
 
 // The pairs' ids with the predicted class (argmax of the logits) and the softmax of the logits.
 std::vector<PairResult> predict_pairs(models::PairClassifier& classifier, const PairSet& set) {
-  NoGradGuard no_grad;
-  classifier.eval();
-  const std::vector<float> logits = classifier(set.features).to_vector();
+  const std::vector<PairOutput> outputs = classify_pair_features(classifier, set.features);
   std::vector<PairResult> out = set.ids;
   for (int64_t i = 0; i < set.size(); ++i) {
-    const float* l = logits.data() + i * 3;
-    out[i].prediction = std::max_element(l, l + 3) - l;
-    const float m = *std::max_element(l, l + 3);
-    double total = 0;
-    for (int c = 0; c < 3; ++c) total += std::exp(static_cast<double>(l[c] - m));
-    for (int c = 0; c < 3; ++c) out[i].probabilities.push_back(static_cast<float>(std::exp(static_cast<double>(l[c] - m)) / total));
+    out[i].prediction = outputs[i].prediction;
+    out[i].probabilities = outputs[i].probabilities;
   }
   return out;
 }
@@ -235,22 +228,10 @@ void run_eval(const EvalOptions& o) {
   const data::SplitFilter filter = data::parse_split_filter(o.split);
 
   // The classifier file holds the frozen encoder (encoder.*) and the classifier (classifier.*).
-  const SafetensorsFile file = read_safetensors(checkpoint);
-  SafetensorsFile encoder_part, classifier_part;
-  for (const auto& [name, t] : file.tensors)
-    (name.rfind("encoder.", 0) == 0 ? encoder_part : classifier_part).tensors.emplace_back(name, t);
-  models::EncoderOptions encoder_options;
-  encoder_options.backbone = spec.backbone;
-  encoder_options.frames = spec.frames;
-  encoder_options.in_channels = source->channels();
-  models::PretrainModel model(encoder_options);
-  nn::load_state_dict(*model.encoder, encoder_part, "encoder.", checkpoint);
-  models::PairClassifier classifier(model.encoder->embedding_width());
-  nn::load_state_dict(classifier, classifier_part, "", checkpoint);
-  model.to(device);
-  classifier.to(device);
+  TrainedPairModel trained = load_pair_model(checkpoint, spec, source->channels(), device);
+  models::PairClassifier& classifier = *trained.classifier;
 
-  const SplitEmbeddings all = embed_all(model, source, spec, o.workers, device);
+  const SplitEmbeddings all = embed_all(*trained.model, source, spec, o.workers, device);
   std::vector<PairResult> results;
   std::vector<int64_t> train_support(pair_class_names().size(), 0);
   for (data::Split split : {data::Split::Train, data::Split::Val, data::Split::Test}) {
