@@ -112,7 +112,8 @@ const char* const kOptional[] = {"date", "modality", "fps", "pixel_spacing"};
 }  // namespace
 
 Manifest parse_manifest(const std::string& text, const std::string& manifest_name, const std::string& base_dir,
-                        bool skip_bad_rows) {
+                        bool skip_bad_rows, ScoreColumn score_column) {
+  const bool score_optional = score_column == ScoreColumn::Optional;
   Manifest manifest;
   manifest.path = manifest_name;
   const std::vector<CsvRecord> records = split_csv(text, manifest_name);
@@ -126,7 +127,7 @@ Manifest parse_manifest(const std::string& text, const std::string& manifest_nam
                   "' appears twice in the header");
   }
   for (const char* name : kRequired) {
-    if (column.count(name) == 0) {
+    if (column.count(name) == 0 && !(score_optional && std::strcmp(name, "score") == 0)) {
       std::string have;
       for (const std::string& f : header.fields) have += (have.empty() ? "" : ", ") + f;
       throw Error(str(manifest_name, " line ", header.line, ": missing required column '", name,
@@ -156,7 +157,10 @@ Manifest parse_manifest(const std::string& text, const std::string& manifest_nam
       ManifestRow row;
       row.line = rec.line;
       ScanRecord& s = row.record;
-      for (const char* col : kRequired) LEARNER_CHECK(!get(col).empty(), where(col), "is empty");
+      for (const char* col : kRequired) {
+        if (score_optional && std::strcmp(col, "score") == 0) continue;
+        LEARNER_CHECK(!get(col).empty(), where(col), "is empty");
+      }
       s.patient_id = get("patient_id");
       s.scan_id = get("scan_id");
       const std::string order = get("order");
@@ -168,11 +172,15 @@ Manifest parse_manifest(const std::string& text, const std::string& manifest_nam
                     where("order"), "'", order, "' is not an integer; give each scan's position within its patient (1, 2, ...)");
       s.order = static_cast<int32_t>(order_value);
       const std::string score = get("score");
-      const std::optional<double> score_value = parse_number(score);
-      LEARNER_CHECK(score_value.has_value(), where("score"), "'", score, "' is not a number");
-      LEARNER_CHECK(std::isfinite(*score_value), where("score"), "'", score,
-                    "' is not a finite number; give every scan a measured score or leave the scan out");
-      s.score = static_cast<float>(*score_value);
+      if (score.empty() && score_optional) {
+        row.has_score = false;
+      } else {
+        const std::optional<double> score_value = parse_number(score);
+        LEARNER_CHECK(score_value.has_value(), where("score"), "'", score, "' is not a number");
+        LEARNER_CHECK(std::isfinite(*score_value), where("score"), "'", score,
+                      "' is not a finite number; give every scan a measured score or leave the scan out");
+        s.score = static_cast<float>(*score_value);
+      }
       s.source_path = get("path");
       const std::filesystem::path p(s.source_path);
       row.resolved_path = p.is_absolute() || base_dir.empty() ? s.source_path : (std::filesystem::path(base_dir) / p).string();
@@ -206,20 +214,20 @@ Manifest parse_manifest(const std::string& text, const std::string& manifest_nam
   return manifest;
 }
 
-Manifest read_manifest(const std::string& path, bool skip_bad_rows) {
+Manifest read_manifest(const std::string& path, bool skip_bad_rows, ScoreColumn score_column) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(str("cannot read manifest '", path, "': ", std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
   const std::string base = std::filesystem::path(path).parent_path().string();
-  return parse_manifest(text.str(), path, base.empty() ? "." : base, skip_bad_rows);
+  return parse_manifest(text.str(), path, base.empty() ? "." : base, skip_bad_rows, score_column);
 }
 
 void check_manifest_scores(Manifest& manifest, const ScoreSpec& spec, bool skip_bad_rows) {
   std::vector<ManifestRow> kept;
   for (ManifestRow& row : manifest.rows) {
     const float score = row.record.score;
-    if (score >= spec.lo && score <= spec.hi) {
+    if (!row.has_score || (score >= spec.lo && score <= spec.hi)) {
       kept.push_back(std::move(row));
       continue;
     }

@@ -153,4 +153,25 @@ PackResult pack_clips(const PackOptions& options, const PackProgress& progress) 
   return result;
 }
 
+std::shared_ptr<MemorySource> decode_manifest(const Manifest& manifest, const DecodeOptions& decode,
+                                              const ScoreSpec& spec, int workers) {
+  LEARNER_CHECK(!manifest.rows.empty(), manifest.path, " lists no scans");
+  auto memory = std::make_shared<MemorySource>(decode.channels, decode.size, decode.size, spec);
+  if (workers <= 0) workers = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  DecodePool pool(manifest.rows, decode, nullptr, workers);
+  for (size_t i = 0; i < manifest.rows.size(); ++i) {
+    const ManifestRow& row = manifest.rows[i];
+    Slot slot = pool.take(i);
+    LEARNER_CHECK(slot.error.empty(), manifest.path, " line ", row.line, " (scan '", row.record.scan_id, "'): ",
+                  slot.error, "; fix or remove the row");
+    ScanRecord record = row.record;
+    record.frames = slot.clip->frames;
+    if (record.fps <= 0.f) record.fps = slot.clip->fps;
+    record.pixel_spacing = slot.clip->pixel_spacing;
+    record.split = Split::Test;
+    memory->add_scan(record, std::move(slot.clip->pixels));
+  }
+  return memory;
+}
+
 }  // namespace learner::data

@@ -10,6 +10,7 @@
 
 #include "data/clip_store.h"
 #include "data/clip_store_writer.h"
+#include "data/frame_source.h"
 #include "data/manifest.h"
 #include "data/sources/source.h"
 #include "data/splits.h"
@@ -43,5 +44,12 @@ using PackProgress = std::function<void(size_t done, size_t total, int64_t frame
 // Throws learner::Error (naming the manifest line, file and problem) on the first bad row
 // unless options.skip_bad; either way no output file remains after an error.
 PackResult pack_clips(const PackOptions& options, const PackProgress& progress = {});
+
+// The rows of `manifest` decoded exactly as pack decodes them (the same importers, options,
+// decode threads and per-row error messages) into memory instead of a file, each scan in
+// split Test: how `learner predict` reads new scans. Throws learner::Error naming the
+// manifest line, scan and problem at the first row that cannot be decoded.
+std::shared_ptr<MemorySource> decode_manifest(const Manifest& manifest, const DecodeOptions& decode,
+                                              const ScoreSpec& spec, int workers = 0);
 
 }  // namespace learner::data

@@ -10,6 +10,7 @@ void add_smoke_command(CLI::App& app);    // framework smoke test: ResNet-18 fro
 void add_pretrain_command(CLI::App& app); // stage 1: pre-train the encoder (paper Algorithm 1)
 void add_classify_command(CLI::App& app); // stage 2: pair classifier on frozen embeddings
 void add_eval_command(CLI::App& app);     // classification metrics of a split
+void add_predict_command(CLI::App& app);  // a trained run applied to new imaging files
 void add_embed_command(CLI::App& app);    // embeddings of every scan -> HDF5
 void add_pack_command(CLI::App& app);     // manifest CSV + imaging files -> HDF5 clip store
 void add_inspect_command(CLI::App& app);  // summary and integrity check of a clip store

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   learner::tools::add_classify_command(app);
   learner::tools::add_cv_command(app);
   learner::tools::add_eval_command(app);
+  learner::tools::add_predict_command(app);
   learner::tools::add_embed_command(app);
   learner::tools::add_report_command(app);
   learner::tools::add_compare_command(app);

@@ -19,34 +19,19 @@
 #include "base/error.h"
 #include "tools/bool_flag.h"
 #include "tools/commands.h"
+#include "tools/decode_flags.h"
 #include "train/progress.h"
 
 namespace learner::tools {
 namespace {
 
 struct PackFlags {
-  std::string manifest, out, split = "0.55,0.25,0.20", score_range, edges, band, compression = "deflate",
-              fit = "pad", window = "0.5,99.5";
-  int size = 0, channels = 1, slice_axis = 2, workers = 0;
+  std::string manifest, out, split = "0.55,0.25,0.20", score_range, edges, band, compression = "deflate";
+  DecodeFlags decode;  // --fit, --window, --slice-axis
+  int size = 0, channels = 1, workers = 0;
   uint64_t seed = 0;
   bool higher_better = true, skip_bad = false;
 };
-
-// "a,b,c" -> numbers; `flag` and `what` make the one-line error.
-std::vector<double> parse_list(const std::string& text, const char* flag, const char* what) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const double v = std::strtod(item.c_str(), &end);
-    LEARNER_CHECK(!item.empty() && end == item.c_str() + item.size() && std::isfinite(v), flag, " takes ", what,
-                  ", got '", text, "'");
-    out.push_back(v);
-  }
-  LEARNER_CHECK(!out.empty(), flag, " takes ", what, ", got '", text, "'");
-  return out;
-}
 
 data::PackOptions to_options(const PackFlags& f) {
   data::PackOptions o;
@@ -57,20 +42,9 @@ data::PackOptions to_options(const PackFlags& f) {
   o.decode.size = f.size;
   LEARNER_CHECK(f.channels == 1 || f.channels == 3, "--channels must be 1 (grayscale) or 3 (RGB), got ", f.channels);
   o.decode.channels = f.channels;
-  LEARNER_CHECK(f.slice_axis >= 0 && f.slice_axis <= 2, "--slice-axis must be 0, 1 or 2 (the NIfTI axis whose slices become frames), got ",
-                f.slice_axis);
-  o.decode.slice_axis = f.slice_axis;
-  if (f.fit == "pad") o.decode.fit = data::Fit::Pad;
-  else if (f.fit == "crop") o.decode.fit = data::Fit::Crop;
-  else if (f.fit == "stretch") o.decode.fit = data::Fit::Stretch;
-  else throw Error(str("--fit must be pad, crop or stretch, got '", f.fit, "'"));
-  const std::vector<double> window = parse_list(f.window, "--window", "two percentiles LO,HI with 0 <= LO < HI <= 100");
-  LEARNER_CHECK(window.size() == 2 && window[0] >= 0 && window[0] < window[1] && window[1] <= 100, "--window takes two percentiles LO,HI with 0 <= LO < HI <= 100, got '",
-                f.window, "'");
-  o.decode.window_low = static_cast<float>(window[0]);
-  o.decode.window_high = static_cast<float>(window[1]);
+  apply_decode_flags(f.decode, o.decode);
 
-  const std::vector<double> split = parse_list(f.split, "--split", "three fractions TRAIN,VAL,TEST that sum to 1");
+  const std::vector<double> split = parse_number_list(f.split, "--split", "three fractions TRAIN,VAL,TEST that sum to 1");
   LEARNER_CHECK(split.size() == 3, "--split takes three fractions TRAIN,VAL,TEST that sum to 1, got '", f.split, "'");
   o.split_fractions = {split[0], split[1], split[2]};
   try {
@@ -82,7 +56,7 @@ data::PackOptions to_options(const PackFlags& f) {
 
   data::ScoreSpec& spec = o.score_spec;  // defaults: lung ultrasound S/F (SPEC section 2)
   if (!f.score_range.empty()) {
-    const std::vector<double> range = parse_list(f.score_range, "--score-range", "two numbers LO,HI with LO < HI");
+    const std::vector<double> range = parse_number_list(f.score_range, "--score-range", "two numbers LO,HI with LO < HI");
     LEARNER_CHECK(range.size() == 2 && range[0] < range[1], "--score-range takes two numbers LO,HI with LO < HI, got '",
                   f.score_range, "'");
     spec.lo = static_cast<float>(range[0]);
@@ -92,10 +66,10 @@ data::PackOptions to_options(const PackFlags& f) {
   spec.higher_is_better = f.higher_better;
   if (!f.edges.empty()) {
     spec.edges.clear();
-    for (double e : parse_list(f.edges, "--edges", "increasing category edges A,B,...")) spec.edges.push_back(static_cast<float>(e));
+    for (double e : parse_number_list(f.edges, "--edges", "increasing category edges A,B,...")) spec.edges.push_back(static_cast<float>(e));
   }
   if (!f.band.empty()) {
-    const std::vector<double> band = parse_list(f.band, "--band", "one number >= 0 (the score change that still counts as same)");
+    const std::vector<double> band = parse_number_list(f.band, "--band", "one number >= 0 (the score change that still counts as same)");
     LEARNER_CHECK(band.size() == 1 && band[0] >= 0, "--band takes one number >= 0, got '", f.band, "'");
     spec.band = static_cast<float>(band[0]);
   }
@@ -174,9 +148,7 @@ void add_pack_command(CLI::App& app) {
   add_bool_flag(cmd, "--higher-better", flags->higher_better, "a higher score is healthier");
   cmd->add_option("--edges", flags->edges, "category edges A,B,... (default 180,275,430 for S/F)");
   cmd->add_option("--band", flags->band, "label pairs by |change| <= BAND (same) instead of categories");
-  cmd->add_option("--slice-axis", flags->slice_axis, "NIfTI: axis whose slices become frames (0, 1, 2)")->capture_default_str();
-  cmd->add_option("--window", flags->window, "percentiles LO,HI mapped to black and white for MRI / 16-bit data")->capture_default_str();
-  cmd->add_option("--fit", flags->fit, "non-square frames: pad (black bars), crop (centre) or stretch")->capture_default_str();
+  add_decode_flags(cmd, flags->decode);
   cmd->add_option("--workers", flags->workers, "decode threads (0 = one per core)")->capture_default_str();
   cmd->add_option("--compression", flags->compression, "deflate or none")->capture_default_str();
   add_bool_flag(cmd, "--skip-bad", flags->skip_bad, "pack the readable rows and list the bad ones instead of failing");

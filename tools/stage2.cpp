@@ -22,6 +22,9 @@ void add_classify_command(CLI::App& app) {
   cmd->add_option("--class-weights", o->class_weights,
                   "none, or balanced: cross-entropy weights N / (K n_c) from the training pairs' class counts")
       ->capture_default_str();
+  cmd->add_option("--pair-sampling", o->pair_sampling,
+                  "uniform (each training pair once per epoch), or balanced: each draw picks a class uniformly, then a pair")
+      ->capture_default_str();
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->callback([o] { train::run_classify(*o); });

@@ -13,6 +13,7 @@
 #include "framework/optim/optimizer.h"
 #include "train/embedding.h"
 #include "train/metrics.h"
+#include "train/pair_model.h"
 #include "train/pair_results.h"
 #include "train/pretrained.h"
 #include "train/run_folder.h"
@@ -47,9 +48,7 @@ PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, 
   for (const data::ScanPair& p : data::consecutive_pairs(source.scans(), split, source.score_spec())) {
     const int64_t a = row_of[p.first], b = row_of[p.second];
     LEARNER_ASSERT(a >= 0 && b >= 0, "pair of scans without embeddings");
-    features.insert(features.end(), u + a * E, u + (a + 1) * E);
-    features.insert(features.end(), u + b * E, u + (b + 1) * E);
-    for (int64_t k = 0; k < E; ++k) features.push_back(u[b * E + k] - u[a * E + k]);
+    append_pair_features(features, u + a * E, u + b * E, E);
     set.labels_host.push_back(static_cast<int64_t>(p.label));
     const data::ScanRecord& first = source.scans()[p.first];
     PairResult ids;
@@ -66,17 +65,11 @@ PairSet make_pairs(const SplitEmbeddings& all, const data::FrameSource& source, 
 
 // The pairs' ids with the predicted class (argmax of the logits) and the softmax of the logits.
 std::vector<PairResult> predict_pairs(models::PairClassifier& classifier, const PairSet& set) {
-  NoGradGuard no_grad;
-  classifier.eval();
-  const std::vector<float> logits = classifier(set.features).to_vector();
+  const std::vector<PairOutput> outputs = classify_pair_features(classifier, set.features);
   std::vector<PairResult> out = set.ids;
   for (int64_t i = 0; i < set.size(); ++i) {
-    const float* l = logits.data() + i * 3;
-    out[i].prediction = std::max_element(l, l + 3) - l;
-    const float m = *std::max_element(l, l + 3);
-    double total = 0;
-    for (int c = 0; c < 3; ++c) total += std::exp(static_cast<double>(l[c] - m));
-    for (int c = 0; c < 3; ++c) out[i].probabilities.push_back(static_cast<float>(std::exp(static_cast<double>(l[c] - m)) / total));
+    out[i].prediction = outputs[i].prediction;
+    out[i].probabilities = outputs[i].probabilities;
   }
   return out;
 }
@@ -123,9 +116,43 @@ std::vector<float> class_weights_for(ClassWeights w, const std::vector<int64_t>&
   return weights;
 }
 
+PairSampling parse_pair_sampling(const std::string& word) {
+  if (word == "uniform") return PairSampling::Uniform;
+  if (word == "balanced") return PairSampling::Balanced;
+  throw Error(str("classify: --pair-sampling must be 'uniform' or 'balanced', got '", word, "'"));
+}
+
+const char* pair_sampling_name(PairSampling s) { return s == PairSampling::Balanced ? "balanced" : "uniform"; }
+
+std::vector<int64_t> epoch_pair_order(PairSampling sampling, const std::vector<int64_t>& labels, uint64_t seed,
+                                      int epoch) {
+  const int64_t n = static_cast<int64_t>(labels.size());
+  Generator gen(seed * 1000003 + static_cast<uint64_t>(epoch));
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  if (sampling == PairSampling::Uniform) {
+    for (int64_t i = 0; i < n; ++i) order[i] = i;
+    for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[gen.randint(i + 1)]);
+    return order;
+  }
+  std::vector<std::vector<int64_t>> members;
+  for (int64_t i = 0; i < n; ++i) {
+    if (labels[i] >= static_cast<int64_t>(members.size())) members.resize(static_cast<size_t>(labels[i] + 1));
+    members[static_cast<size_t>(labels[i])].push_back(i);
+  }
+  std::vector<const std::vector<int64_t>*> present;
+  for (const auto& m : members)
+    if (!m.empty()) present.push_back(&m);
+  for (int64_t i = 0; i < n; ++i) {
+    const std::vector<int64_t>& pool = *present[static_cast<size_t>(gen.randint(static_cast<int64_t>(present.size())))];
+    order[i] = pool[static_cast<size_t>(gen.randint(static_cast<int64_t>(pool.size())))];
+  }
+  return order;
+}
+
 void run_classify(const ClassifyOptions& o) {
   LEARNER_CHECK(o.epochs > 0 && o.batch > 0 && o.lr > 0, "classify: --epochs, --batch and --lr must be positive");
   const ClassWeights weighting = parse_class_weights(o.class_weights);
+  const PairSampling sampling = parse_pair_sampling(o.pair_sampling);
   const nlohmann::json config = read_run_config(o.run);
   const EncoderSpec spec = encoder_spec_of_run(config, o.run);
   const Device device = device_from_flag(o.device);
@@ -145,7 +172,7 @@ void run_classify(const ClassifyOptions& o) {
   const std::vector<float> weights = class_weights_for(weighting, train_support);
   folder.log(str("classify: training pairs per class (improved, same, deteriorated) ", train_support[0], ", ",
                  train_support[1], ", ", train_support[2], "; class weights ", class_weights_name(weighting), " (",
-                 weights[0], ", ", weights[1], ", ", weights[2], ")"));
+                 weights[0], ", ", weights[1], ", ", weights[2], "); pair sampling ", pair_sampling_name(sampling)));
 
   Generator gen(o.seed);
   models::PairClassifier classifier(model->encoder->embedding_width(), gen);
@@ -160,10 +187,7 @@ void run_classify(const ClassifyOptions& o) {
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     classifier.train();
     // A fresh order of the training pairs each epoch, from (seed, epoch) alone.
-    std::vector<int64_t> order(train.size());
-    for (int64_t i = 0; i < train.size(); ++i) order[i] = i;
-    Generator shuffle(o.seed * 1000003 + static_cast<uint64_t>(epoch));
-    for (int64_t i = train.size() - 1; i > 0; --i) std::swap(order[i], order[shuffle.randint(i + 1)]);
+    const std::vector<int64_t> order = epoch_pair_order(sampling, train.labels_host, o.seed, epoch);
     double loss_sum = 0;
     int64_t batches = 0;
     for (int64_t start = 0; start < train.size(); start += o.batch) {
@@ -217,8 +241,9 @@ void run_classify(const ClassifyOptions& o) {
     const std::vector<PairResult> results = predict_pairs(classifier, test);
     const HonestReport h = honest_report(results, train_support);
     folder.log_metrics(step, o.epochs, "classify_test", {{"accuracy", h.report.accuracy}, {"macro_f1", h.report.macro_f1}});
-    write_file_atomic(folder.file("eval.json"),
-                      eval_json(h, results, train_support, class_weights_name(weighting)).dump(2) + "\n");
+    nlohmann::json e = eval_json(h, results, train_support, class_weights_name(weighting));
+    e["pair_sampling"] = pair_sampling_name(sampling);
+    write_file_atomic(folder.file("eval.json"), e.dump(2) + "\n");
     folder.log("test pairs:\n" + format_classification_report(h.report));
     folder.log(headline(h, "test"));
   } else {
@@ -235,22 +260,10 @@ void run_eval(const EvalOptions& o) {
   const data::SplitFilter filter = data::parse_split_filter(o.split);
 
   // The classifier file holds the frozen encoder (encoder.*) and the classifier (classifier.*).
-  const SafetensorsFile file = read_safetensors(checkpoint);
-  SafetensorsFile encoder_part, classifier_part;
-  for (const auto& [name, t] : file.tensors)
-    (name.rfind("encoder.", 0) == 0 ? encoder_part : classifier_part).tensors.emplace_back(name, t);
-  models::EncoderOptions encoder_options;
-  encoder_options.backbone = spec.backbone;
-  encoder_options.frames = spec.frames;
-  encoder_options.in_channels = source->channels();
-  models::PretrainModel model(encoder_options);
-  nn::load_state_dict(*model.encoder, encoder_part, "encoder.", checkpoint);
-  models::PairClassifier classifier(model.encoder->embedding_width());
-  nn::load_state_dict(classifier, classifier_part, "", checkpoint);
-  model.to(device);
-  classifier.to(device);
+  TrainedPairModel trained = load_pair_model(checkpoint, spec, source->channels(), device);
+  models::PairClassifier& classifier = *trained.classifier;
 
-  const SplitEmbeddings all = embed_all(model, source, spec, o.workers, device);
+  const SplitEmbeddings all = embed_all(*trained.model, source, spec, o.workers, device);
   std::vector<PairResult> results;
   std::vector<int64_t> train_support(pair_class_names().size(), 0);
   for (data::Split split : {data::Split::Train, data::Split::Val, data::Split::Test}) {

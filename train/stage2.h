@@ -17,6 +17,16 @@ ClassWeights parse_class_weights(const std::string& word);   // "none" or "balan
 const char* class_weights_name(ClassWeights w);
 std::vector<float> class_weights_for(ClassWeights w, const std::vector<int64_t>& train_support);
 
+// How each epoch orders the training pairs. Uniform: every pair once, shuffled. Balanced:
+// N draws with replacement, each a class chosen uniformly among those with training pairs,
+// then a pair of that class uniformly: rare classes are seen as often as frequent ones.
+enum class PairSampling { Uniform, Balanced };
+PairSampling parse_pair_sampling(const std::string& word);  // "uniform" or "balanced"; Error otherwise
+const char* pair_sampling_name(PairSampling s);
+// The epoch's pairs (indices into `labels`), a pure function of (sampling, labels, seed, epoch).
+std::vector<int64_t> epoch_pair_order(PairSampling sampling, const std::vector<int64_t>& labels, uint64_t seed,
+                                      int epoch);
+
 struct ClassifyOptions {
   std::string run;         // the pretrain run folder; results are added to it
   std::string checkpoint;  // default RUN/checkpoints/best.safetensors
@@ -26,6 +36,7 @@ struct ClassifyOptions {
   float lr = 1e-3f;
   uint64_t seed = 0;
   std::string class_weights = "none";  // parse_class_weights
+  std::string pair_sampling = "uniform";  // parse_pair_sampling
   std::string device = "auto";
   int workers = 2;
 };

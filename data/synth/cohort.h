@@ -3,7 +3,9 @@
 // nuisance and per-scan clips rendered by lus_render. Model and parameters: docs/synthetic.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,11 @@ struct CohortOptions {
   int min_frames = 16, max_frames = 40;  // F per clip, uniform
   float score_noise = 15.f;              // sd of the recorded S/F around the true one
   float fps = 20.f;                      // written to the manifest
+  // Shares of improved, same and deteriorated among each patient's consecutive pairs (the
+  // SPEC's category change of the recorded S/F). Unset: the trajectory model (improving,
+  // worsening, stable patients; docs/synthetic.md). Set: each pair's label is drawn with
+  // these shares and the S/F moves just across a category edge (or stays inside it).
+  std::optional<std::array<float, 3>> pair_shares;
   // Tiny clips for tests: 32 x 32, 5-12 frames (some shorter than T = 8).
   static CohortOptions fast();
 };
@@ -45,6 +52,14 @@ float severity_from_sf(float sf);
 
 // Draws the cohort (no pixels yet): a pure function of the options.
 Cohort plan_cohort(const CohortOptions& options);
+
+// The label of each consecutive pair of the cohort (all patients, scan order): from the
+// recorded scores, as pack will label it, and from the true S/F, as a classifier that reads
+// the true change would: the task's ceiling (docs/synthetic.md, "How hard the task is").
+struct CohortPairLabels {
+  std::vector<int> recorded, from_true;  // 0 improved, 1 same, 2 deteriorated
+};
+CohortPairLabels cohort_pair_labels(const Cohort& cohort);
 
 // Renders every clip into DIR/<path>/frame_0000.png ... and writes DIR/manifest.csv (the
 // columns of docs/format.md) and DIR/truth.csv (true S/F, severity, trajectory, B-lines).

@@ -10,7 +10,7 @@
 #include "base/error.h"
 #include "data/sources/source.h"
 #include "fuzz/targets.h"
-#include "tests/data_test_util.h"
+#include "tests/util/data_test_util.h"
 
 namespace fs = std::filesystem;
 

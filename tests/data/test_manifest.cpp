@@ -103,3 +103,24 @@ TEST_CASE("manifest files resolve paths against their folder") {
   CHECK(m.rows[0].resolved_path == dir / "clips/x.mp4");
   CHECK_THROWS_WITH_AS(read_manifest(dir / "none.csv"), doctest::Contains("cannot read manifest"), Error);
 }
+
+TEST_CASE("manifest scores are optional for predict: no column, or an empty field") {
+  const Manifest none = parse_manifest("patient_id,scan_id,order,path\nA,a1,1,x\n", "m.csv", "/data", false,
+                                       ScoreColumn::Optional);
+  REQUIRE(none.rows.size() == 1);
+  CHECK(!none.rows[0].has_score);
+  const Manifest some = parse_manifest(std::string(kHeader) + "A,a1,1,,x\nA,a2,2,250.5,y\n", "m.csv", "/data", false,
+                                       ScoreColumn::Optional);
+  REQUIRE(some.rows.size() == 2);
+  CHECK(!some.rows[0].has_score);
+  CHECK(some.rows[1].has_score);
+  CHECK(some.rows[1].record.score == doctest::Approx(250.5));
+  // A score that is given must still be a number; and pack's default still needs one.
+  CHECK_THROWS_WITH_AS(parse_manifest(std::string(kHeader) + "A,a1,1,high,x\n", "m.csv", "/data", false,
+                                      ScoreColumn::Optional),
+                       doctest::Contains("column 'score': 'high' is not a number"), Error);
+  CHECK(error_of(std::string(kHeader) + "A,a1,1,,x\n").find("column 'score': is empty") != std::string::npos);
+  Manifest checked = some;
+  check_manifest_scores(checked, ScoreSpec());  // the row without a score is not range-checked
+  CHECK(checked.rows.size() == 2);
+}

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -153,4 +154,68 @@ TEST_CASE("learner synth command: writes a cohort, the same for the same seed; b
   const test::CommandResult bad = test::run_command(tool + " synth --fast --size 8 --out " + a.path());
   CHECK(bad.exit_code != 0);
   CHECK(bad.output.find("synth: --size must be in [16, 1024], got 8") != std::string::npos);
+}
+
+namespace {
+// Shares of improved, same, deteriorated among a cohort's consecutive pairs (recorded scores).
+std::array<double, 3> pair_shares_of(const Cohort& cohort) {
+  const CohortPairLabels labels = cohort_pair_labels(cohort);
+  std::array<double, 3> shares = {0, 0, 0};
+  for (const int l : labels.recorded) shares[static_cast<size_t>(l)] += 1.0 / static_cast<double>(labels.recorded.size());
+  return shares;
+}
+}  // namespace
+
+TEST_CASE("synth --pair-shares: the pair labels follow the shares; changes stay small; the default is unchanged") {
+  CohortOptions o;
+  o.patients = 400;
+  o.seed = 11;
+  const Cohort trajectories = plan_cohort(o);
+  for (const std::array<float, 3>& want : {std::array<float, 3>{0.2f, 0.6f, 0.2f}, std::array<float, 3>{0.4f, 0.2f, 0.4f},
+                                           std::array<float, 3>{0.f, 1.f, 0.f}}) {
+    CAPTURE(want[0]);
+    CAPTURE(want[1]);
+    o.pair_shares = want;
+    const Cohort cohort = plan_cohort(o);
+    const std::array<double, 3> got = pair_shares_of(cohort);
+    for (size_t c = 0; c < 3; ++c) CHECK(std::abs(got[c] - want[c]) <= 0.035);
+    // The recorded label is the true label (noise never crosses an edge), and a change moves
+    // the S/F into the neighbouring category only.
+    const CohortPairLabels labels = cohort_pair_labels(cohort);
+    CHECK(labels.recorded == labels.from_true);
+    for (size_t i = 1; i < cohort.scans.size(); ++i) {
+      if (cohort.scans[i].patient != cohort.scans[i - 1].patient) continue;
+      const float step = std::abs(cohort.scans[i].true_sf - cohort.scans[i - 1].true_sf);
+      CHECK(step <= 200.f);
+    }
+    // The same patients (ids, scan counts, looks) as without shares: only the S/F differs.
+    REQUIRE(cohort.scans.size() == trajectories.scans.size());
+    CHECK(cohort.scans.back().scan_id == trajectories.scans.back().scan_id);
+    CHECK(plan_cohort(o).scans.back().score == cohort.scans.back().score);  // same seed, same cohort
+  }
+  // Without shares the trajectory model is unchanged: improvement is more common than deterioration.
+  const std::array<double, 3> base = pair_shares_of(trajectories);
+  CHECK(base[1] > 0.6);
+  CHECK(base[0] > base[2]);
+}
+
+TEST_CASE("learner synth --pair-shares and --plan-only: the mix and the difficulty are printed; bad shares named") {
+  const std::string tool = test::learner_binary();
+  const test::CommandResult r =
+      test::run_command(tool + " synth --plan-only --patients 300 --seed 3 --pair-shares 0.25,0.5,0.25");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(r.output.find("nothing written") != std::string::npos);
+  CHECK(r.output.find("reading the true change: accuracy 100.0 %, macro F1 1.000") != std::string::npos);
+  CHECK(r.output.find("majority class (same)") != std::string::npos);
+  const test::CommandResult d = test::run_command(tool + " synth --plan-only --patients 300 --seed 3");
+  REQUIRE(d.exit_code == 0);
+  CHECK(d.output.find("reading the true change: accuracy 100.0 %") == std::string::npos);  // noisy scores: below 100
+  for (const char* bad : {"0.5,0.5,0.5", "0.5,0.5", "a,b,c", "-0.1,0.6,0.5"}) {
+    const test::CommandResult b = test::run_command(tool + " synth --plan-only --pair-shares " + bad);
+    CHECK(b.exit_code != 0);
+    CHECK_MESSAGE(b.output.find("--pair-shares") != std::string::npos, b.output);
+  }
+  const test::CommandResult no_out = test::run_command(tool + " synth --fast");
+  CHECK(no_out.exit_code != 0);
+  CHECK(no_out.output.find("--out DIR is required") != std::string::npos);
 }

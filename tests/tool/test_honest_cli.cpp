@@ -1,12 +1,17 @@
 // Honest numbers through the `learner` binary on a tiny cohort: eval.json's baselines,
 // intervals and per-pair records, classify --class-weights, compare and report --compare,
 // and the messages for bad input.
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
 
 #include "tests/util/data_test_util.h"
 #include "tests/util/test_util.h"
+#include "train/stage2.h"
+#include "base/error.h"
 
 using namespace learner;
 using test::learner_ok;
@@ -30,11 +35,14 @@ TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report -
   // A bad word stops classify before any work, naming the word.
   fails("classify --run " + (dir / "none") + " --class-weights inverse",
         "--class-weights must be 'none' or 'balanced', got 'inverse'");
+  fails("classify --run " + (dir / "none") + " --pair-sampling oversample",
+        "--pair-sampling must be 'uniform' or 'balanced', got 'oversample'");
 
   learner_ok("classify --run " + (dir / "none") + " --epochs 3 --device cpu --workers 1");
   learner_ok("classify --run " + (dir / "balanced") + " --epochs 3 --device cpu --workers 1 --class-weights balanced");
   const nlohmann::json e = read_json(dir / "none/eval.json");
   CHECK(e["class_weights"] == "none");
+  CHECK(e["pair_sampling"] == "uniform");
   CHECK(read_json(dir / "balanced/eval.json")["class_weights"] == "balanced");
   CHECK(read_text(dir / "balanced/log.txt").find("class weights balanced") != std::string::npos);
   REQUIRE(e["pairs"].size() == e["num_samples"].get<size_t>());
@@ -85,4 +93,26 @@ TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report -
   fails("compare --a " + (dir / "old") + " --b " + (dir / "none"), "written by an older learner");
   fails("report " + (dir / "none") + " --out " + (dir / "r1") + " --compare class_weights", "nothing to compare");
   fails("compare --a " + (dir / "none") + " --b", "--b");
+}
+
+TEST_CASE("classify --pair-sampling: uniform is a permutation; balanced draws the classes equally; deterministic") {
+  const std::vector<int64_t> labels = {1, 1, 1, 1, 1, 1, 1, 1, 0, 2, 1, 1};  // 10 same, 1 improved, 1 deteriorated
+  const std::vector<int64_t> uniform = train::epoch_pair_order(train::PairSampling::Uniform, labels, 3, 0);
+  std::vector<int64_t> sorted = uniform;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i) CHECK(sorted[i] == static_cast<int64_t>(i));
+  CHECK(uniform != train::epoch_pair_order(train::PairSampling::Uniform, labels, 3, 1));  // a new order per epoch
+  // Balanced over many epochs: each class about a third of the draws.
+  std::array<int64_t, 3> drawn = {0, 0, 0};
+  for (int epoch = 0; epoch < 300; ++epoch)
+    for (const int64_t i : train::epoch_pair_order(train::PairSampling::Balanced, labels, 3, epoch))
+      ++drawn[static_cast<size_t>(labels[static_cast<size_t>(i)])];
+  for (const int64_t d : drawn) CHECK(std::abs(static_cast<double>(d) / 3600.0 - 1.0 / 3.0) < 0.03);
+  CHECK(train::epoch_pair_order(train::PairSampling::Balanced, labels, 3, 5) ==
+        train::epoch_pair_order(train::PairSampling::Balanced, labels, 3, 5));
+  // A class without training pairs is never drawn.
+  const std::vector<int64_t> two = {1, 1, 2};
+  for (const int64_t i : train::epoch_pair_order(train::PairSampling::Balanced, two, 1, 0)) CHECK(two[static_cast<size_t>(i)] != 0);
+  CHECK_THROWS_WITH_AS(train::parse_pair_sampling("oversample"),
+                       "classify: --pair-sampling must be 'uniform' or 'balanced', got 'oversample'", Error);
 }
