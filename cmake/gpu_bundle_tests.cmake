@@ -7,7 +7,8 @@ set(LEARNER_GPU_BUNDLE_TEST_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/main.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_util.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/data_test_util.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tests/dist_scenarios.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/dist_scenarios.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/op_cases.cpp)
 foreach(_file ${_learner_test_files})
   file(READ ${_file} _text)
   string(FIND "${_text}" "[cuda]" _at)
