@@ -18,7 +18,12 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS ?= suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/fuzz/tsan.supp
 
-.PHONY: all deps configure build test bench demo clean fuzz-deps asan-build asan tsan fuzz
+# The GPU bundle (docs/gpu-results.md): a lean CUDA build packed with its libraries for the
+# device tool's `carry`, and scripts/gpu-check's dry run of what would run on the GPU.
+GPU_BUNDLE_BUILD ?= build-gpu-bundle
+GPU_BUNDLE ?= gpu-bundle.tar.xz
+
+.PHONY: all deps configure build test bench demo clean fuzz-deps asan-build asan tsan fuzz gpu-bundle gpu-dry-run
 
 all: build
 
@@ -65,6 +70,16 @@ tsan: deps
 # Each libFuzzer harness for FUZZ_SECONDS; fails on any crash, leak or timeout.
 fuzz: asan-build
 	./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
+
+# The full build's `learner` synthesizes and packs the bundle's tiny clip store.
+gpu-bundle: configure
+	cmake -S . -B $(GPU_BUNDLE_BUILD) -DLEARNER_GPU_BUNDLE=ON
+	nice -n 10 cmake --build $(GPU_BUNDLE_BUILD) -j $(JOBS) --target learner learner_tests learner_bench
+	cmake --build $(BUILD) -j $(JOBS) --target learner
+	./scripts/pack-gpu-bundle $(GPU_BUNDLE_BUILD) $(BUILD)/learner $(GPU_BUNDLE)
+
+gpu-dry-run: gpu-bundle
+	./scripts/gpu-check --dry-run --bundle $(GPU_BUNDLE)
 
 clean:
 	rm -rf $(BUILD)

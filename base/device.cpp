@@ -24,6 +24,9 @@ bool cuda_available() { return cuda_device_count() > 0; }
 
 #ifndef LEARNER_WITH_CUDA
 int cuda_device_count() { return 0; }
+std::string cuda_unavailable_reason() {
+  return "this build of learner has no CUDA backend (LEARNER_CUDA=OFF or no nvcc)";
+}
 #endif
 
 }  // namespace learner

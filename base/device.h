@@ -30,4 +30,9 @@ Device parse_device(const std::string& text);
 bool cuda_available();
 int cuda_device_count();
 
+// Why no GPU answers, for messages: cudaGetDeviceCount's error name and text (no driver, a
+// driver too old for this runtime, ...), "reports 0 devices", or that the build has no CUDA
+// backend; "" when a GPU answers.
+std::string cuda_unavailable_reason();
+
 }  // namespace learner

@@ -18,6 +18,10 @@ struct Registrar {
 double median_seconds(const std::function<void()>& fn, int warmup, int repeats,
                       const std::function<void()>& sync = {});
 
+// One machine-readable line, "@result<TAB>key<TAB>value<TAB>unit", beside the human tables:
+// scripts/gpu_torch_bench.py reads them to put PyTorch's number for the same key beside ours.
+void report(const std::string& key, double value, const char* unit);
+
 }  // namespace learner::bench
 
 #define LEARNER_BENCH_CONCAT2(a, b) a##b

@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "bench/bench.h"
@@ -161,5 +162,8 @@ LEARNER_BENCHMARK("conv2d_cuda",
         3, 20, sync);
     std::printf("%-27s | %8.3f %8.1f | %8.3f %8.1f\n", l.name, fwd * 1e3, flops / fwd * 1e-9,
                 bwd * 1e3, 2 * flops / bwd * 1e-9);
+    const std::string key = std::string("conv/") + l.name + (deterministic() ? "" : "/fast");
+    bench::report(key + "/fwd", fwd * 1e3, "ms");
+    bench::report(key + "/bwd", bwd * 1e3, "ms");
   }
 }

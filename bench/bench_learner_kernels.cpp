@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "bench/bench.h"
@@ -111,6 +112,8 @@ void shift_cuda() {
     if (vec) std::snprintf(vector_text, sizeof(vector_text), "%.1f", gbps(n, vector_s));
     std::printf("  %-12s %10.1f %10.1f %10s %8.2f\n", s.name, gbps(n, copy_s), gbps(n, scalar_s),
                 vector_text, copy_s / best);
+    report(std::string("shift/") + s.name + "/copy", gbps(n, copy_s), "GB/s");
+    report(std::string("shift/") + s.name + "/shift", gbps(n, best), "GB/s");
   }
 }
 #endif
@@ -152,6 +155,11 @@ void loss_path(Device device) {
           },
           1, repeats, sync);
       std::printf("  %-8s %6ld %14.1f %18.1f\n", v.name, long(B), forward * 1e6, both * 1e6);
+      if (cuda) {
+        const std::string key = std::string("loss/") + v.name + "/B" + std::to_string(B);
+        report(key + "/fwd", forward * 1e6, "us");
+        report(key + "/fwd+bwd", both * 1e6, "us");
+      }
     }
   }
 }

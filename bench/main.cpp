@@ -26,6 +26,10 @@ Registrar::Registrar(const char* name, const char* description, BenchFn fn) {
   registry()[name] = Entry{description, std::move(fn)};
 }
 
+void report(const std::string& key, double value, const char* unit) {
+  std::printf("@result\t%s\t%.6g\t%s\n", key.c_str(), value, unit);
+}
+
 double median_seconds(const std::function<void()>& fn, int warmup, int repeats,
                       const std::function<void()>& sync) {
   for (int i = 0; i < warmup; ++i) {

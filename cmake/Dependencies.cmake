@@ -11,7 +11,17 @@ set(LEARNER_OPENBLAS_OPENMP_DIR /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-
 find_path(OPENBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
 find_library(OPENBLAS_LIBRARY openblas PATHS ${LEARNER_OPENBLAS_OPENMP_DIR} NO_DEFAULT_PATH)
 add_library(learner_blas INTERFACE)
-if(OPENBLAS_INCLUDE_DIR AND OPENBLAS_LIBRARY)
+if(LEARNER_GPU_BUNDLE)
+  # The GPU bundle links OpenBLAS statically (with its Fortran runtime): the GPU machines have
+  # no Debian libraries, and the archive each binary takes is ~3 MB compressed.
+  find_library(OPENBLAS_STATIC_LIBRARY libopenblas.a PATHS ${LEARNER_OPENBLAS_OPENMP_DIR} NO_DEFAULT_PATH REQUIRED)
+  find_library(GFORTRAN_STATIC_LIBRARY libgfortran.a HINTS /usr/lib/gcc/${CMAKE_LIBRARY_ARCHITECTURE}/12 REQUIRED)
+  find_library(QUADMATH_STATIC_LIBRARY libquadmath.a HINTS /usr/lib/gcc/${CMAKE_LIBRARY_ARCHITECTURE}/12 REQUIRED)
+  target_include_directories(learner_blas SYSTEM INTERFACE ${OPENBLAS_INCLUDE_DIR})
+  target_link_libraries(learner_blas INTERFACE ${OPENBLAS_STATIC_LIBRARY} ${GFORTRAN_STATIC_LIBRARY}
+                        ${QUADMATH_STATIC_LIBRARY})
+  message(STATUS "learner: OpenBLAS static ${OPENBLAS_STATIC_LIBRARY} (GPU bundle)")
+elseif(OPENBLAS_INCLUDE_DIR AND OPENBLAS_LIBRARY)
   target_include_directories(learner_blas SYSTEM INTERFACE ${OPENBLAS_INCLUDE_DIR})
   target_link_libraries(learner_blas INTERFACE ${OPENBLAS_LIBRARY})
   message(STATUS "learner: OpenBLAS (OpenMP build) ${OPENBLAS_LIBRARY}")
@@ -28,16 +38,34 @@ add_library(learner::blas ALIAS learner_blas)
 pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5)
 find_package(ZLIB REQUIRED)
 add_library(learner_hdf5 INTERFACE)
-target_link_libraries(learner_hdf5 INTERFACE PkgConfig::HDF5 ZLIB::ZLIB)
+if(LEARNER_GPU_BUNDLE)
+  # Static HDF5 with its szip/aec and zlib: the shared libhdf5 pulls in libcurl and ~30 more
+  # libraries for a read-only S3 driver learner never uses.
+  find_library(HDF5_STATIC_LIBRARY libhdf5_serial.a REQUIRED)
+  find_library(SZ_STATIC_LIBRARY libsz.a REQUIRED)
+  find_library(AEC_STATIC_LIBRARY libaec.a REQUIRED)
+  find_library(Z_STATIC_LIBRARY libz.a REQUIRED)
+  target_include_directories(learner_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(learner_hdf5 INTERFACE ${HDF5_STATIC_LIBRARY} ${SZ_STATIC_LIBRARY}
+                        ${AEC_STATIC_LIBRARY} ${Z_STATIC_LIBRARY} ${CMAKE_DL_LIBS} m)
+else()
+  target_link_libraries(learner_hdf5 INTERFACE PkgConfig::HDF5 ZLIB::ZLIB)
+endif()
 add_library(learner::hdf5 ALIAS learner_hdf5)
 
 # `learner pack` sources. Debian's per-module OpenCV, GDCM and NIfTI packages ship no usable
 # CMake config (OpenCV's lives in the full libopencv-dev; GDCM's and NIfTI's name tools that
 # are not installed), so we find headers and libraries directly.
 find_path(OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+add_library(learner_imaging INTERFACE)
+add_library(learner::imaging ALIAS learner_imaging)
+if(LEARNER_GPU_BUNDLE)
+  # No importers (data/sources/no_importers_bundle.cpp); source.cpp compiles against the
+  # OpenCV headers only and links nothing of it.
+  target_include_directories(learner_imaging SYSTEM INTERFACE ${OPENCV_INCLUDE_DIR})
+else()
 find_path(GDCM_INCLUDE_DIR gdcmImageReader.h PATH_SUFFIXES gdcm-3.0 REQUIRED)
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
-add_library(learner_imaging INTERFACE)
 target_include_directories(learner_imaging SYSTEM INTERFACE
   ${OPENCV_INCLUDE_DIR} ${GDCM_INCLUDE_DIR} ${NIFTI_INCLUDE_DIR})
 foreach(lib opencv_core opencv_imgproc opencv_imgcodecs opencv_videoio
@@ -45,13 +73,17 @@ foreach(lib opencv_core opencv_imgproc opencv_imgcodecs opencv_videoio
   find_library(LEARNER_LIB_${lib} ${lib} REQUIRED)
   target_link_libraries(learner_imaging INTERFACE ${LEARNER_LIB_${lib}})
 endforeach()
-add_library(learner::imaging ALIAS learner_imaging)
+endif()
 
 # Process launch and CPU collectives (parallel/mpi_engine.cpp): OpenMPI from Debian. Optional so
 # that a machine without it (a bare GPU host) still builds; ranks then start with torchrun's
 # variables (the Tcp engine) and NCCL bootstraps through that.
-find_package(MPI COMPONENTS C)
-if(MPI_C_FOUND)
+if(NOT LEARNER_GPU_BUNDLE)  # the GPU machines have no MPI: one GPU, or torchrun-style ranks
+  find_package(MPI COMPONENTS C)
+endif()
+if(LEARNER_GPU_BUNDLE)
+  message(STATUS "learner: GPU bundle build: no MPI engine")
+elseif(MPI_C_FOUND)
   message(STATUS "learner: MPI engine ON (${MPI_C_LIBRARIES})")
 else()
   message(WARNING "learner: no MPI found (apt-get install libopenmpi-dev openmpi-bin); building "
@@ -81,21 +113,36 @@ if(LEARNER_CUDA)
     set(CMAKE_CUDA_ARCHITECTURES ${LEARNER_CUDA_ARCHS})
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
-    # cuDNN may live in the toolkit (here) or only inside a Python wheel (nvidia.cudnn on the
-    # GPU machines): CUDNN_ROOT, as a CMake or environment variable, is the hint.
-    find_path(CUDNN_INCLUDE_DIR cudnn.h
-      HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include REQUIRED)
-    find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9
-      HINTS ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib lib64 REQUIRED)
+    # cuDNN and NCCL live in the toolkit (here) or only inside Python wheels (nvidia.cudnn,
+    # nvidia.nccl on the GPU machines). CUDNN_ROOT / NCCL_ROOT (CMake or environment
+    # variable), when given, is the only place searched, so that a wheel's header is never
+    # paired with another install's library; NAMES_PER_DIR makes every listed name be tried
+    # in one folder before the next (a wheel ships only libcudnn.so.9, no libcudnn.so).
+    macro(learner_find_cuda_library prefix header)
+      set(_root "${${prefix}_ROOT}")
+      if(NOT _root AND DEFINED ENV{${prefix}_ROOT})
+        set(_root "$ENV{${prefix}_ROOT}")
+      endif()
+      if(_root)
+        find_path(${prefix}_INCLUDE_DIR ${header} PATHS ${_root} PATH_SUFFIXES include
+                  NO_DEFAULT_PATH REQUIRED)
+        find_library(${prefix}_LIBRARY NAMES ${ARGN} NAMES_PER_DIR PATHS ${_root}
+                     PATH_SUFFIXES lib lib64 NO_DEFAULT_PATH REQUIRED)
+      else()
+        find_path(${prefix}_INCLUDE_DIR ${header} HINTS ${CUDAToolkit_INCLUDE_DIRS}
+                  PATH_SUFFIXES include REQUIRED)
+        find_library(${prefix}_LIBRARY NAMES ${ARGN} NAMES_PER_DIR HINTS ${CUDAToolkit_LIBRARY_DIR}
+                     PATH_SUFFIXES lib lib64 REQUIRED)
+      endif()
+      message(STATUS "learner: ${prefix} ${${prefix}_INCLUDE_DIR}/${header}, ${${prefix}_LIBRARY}")
+    endmacro()
+    learner_find_cuda_library(CUDNN cudnn.h cudnn libcudnn.so.9)
     add_library(learner_cudnn INTERFACE)
     target_include_directories(learner_cudnn SYSTEM INTERFACE ${CUDNN_INCLUDE_DIR})
     target_link_libraries(learner_cudnn INTERFACE ${CUDNN_LIBRARY})
     add_library(learner::cudnn ALIAS learner_cudnn)
-    # NCCL (parallel/nccl_engine_cuda.cpp): in the toolkit here, or a wheel's nvidia.nccl (NCCL_ROOT).
-    find_path(NCCL_INCLUDE_DIR nccl.h
-      HINTS ${NCCL_ROOT} $ENV{NCCL_ROOT} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include REQUIRED)
-    find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2
-      HINTS ${NCCL_ROOT} $ENV{NCCL_ROOT} ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib lib64 REQUIRED)
+    # NCCL (parallel/nccl_engine_cuda.cpp).
+    learner_find_cuda_library(NCCL nccl.h nccl libnccl.so.2)
     add_library(learner_nccl INTERFACE)
     target_include_directories(learner_nccl SYSTEM INTERFACE ${NCCL_INCLUDE_DIR})
     target_link_libraries(learner_nccl INTERFACE ${NCCL_LIBRARY})

@@ -13,13 +13,14 @@ void gemm_cuda(float* c, const float* a, const float* b, int64_t m, int64_t n, i
   LEARNER_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, "gemm: sizes ", m, " x ", n, " x ",
                 k, " exceed the 32-bit cuBLAS interface");
   if (m == 0 || n == 0) return;
-  const cuda::Context& ctx = cuda::context_of(stream);
+  cuda::Context& ctx = cuda::context_of(stream);
+  cublasHandle_t handle = cuda::cublas_handle(ctx);  // atomics mode follows deterministic()
   if (k == 0) {  // an empty product: C = beta * C
     if (beta == 0.f) {
       CUDA_CHECK(cudaMemsetAsync(c, 0, static_cast<size_t>(m * n) * sizeof(float), ctx.stream));
     } else {
       const float zero = 0.f;  // geam's second operand is C itself, weighted 0
-      CUBLAS_CHECK(cublasSgeam(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n),
+      CUBLAS_CHECK(cublasSgeam(handle, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n),
                                static_cast<int>(m), &beta, c, static_cast<int>(n), &zero, c,
                                static_cast<int>(n), c, static_cast<int>(n)));
     }
@@ -28,7 +29,7 @@ void gemm_cuda(float* c, const float* a, const float* b, int64_t m, int64_t n, i
   const bool ta = trans_a == Transpose::Yes, tb = trans_b == Transpose::Yes;
   const int lda = static_cast<int>(ta ? m : k);
   const int ldb = static_cast<int>(tb ? k : n);
-  CUBLAS_CHECK(cublasSgemm(ctx.cublas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+  CUBLAS_CHECK(cublasSgemm(handle, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                            static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, b,
                            ldb, a, lda, &beta, c, static_cast<int>(n)));
 }

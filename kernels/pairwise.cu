@@ -32,16 +32,19 @@ __global__ void pairwise_abs_diff_kernel(float* d, const float* y, int64_t G, in
   }
 }
 
-// One warp per row: lanes stride over E, then a fixed xor tree.
+// One warp per row, grid-striding over rows (blocks_for caps the grid at 65535 blocks, i.e.
+// 8 rows per block: 524280 rows a pass): lanes stride over E, then a fixed xor tree.
 __global__ void row_norm_kernel(float* norm, const float* u, int64_t rows, int64_t E) {
-  const int64_t row = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) / 32;
   const int lane = threadIdx.x % 32;
-  if (row >= rows) return;  // uniform over the warp
-  const float* ur = u + row * E;
-  float sq = 0.f;
-  for (int64_t e = lane; e < E; e += 32) sq += ur[e] * ur[e];
-  for (int offset = 16; offset > 0; offset /= 2) sq += __shfl_xor_sync(0xffffffffu, sq, offset);
-  if (lane == 0) norm[row] = fmaxf(sqrtf(sq), kCosNormFloor);
+  const int64_t warps = (int64_t)gridDim.x * blockDim.x / 32;
+  for (int64_t row = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) / 32; row < rows;
+       row += warps) {  // the condition is uniform over the warp
+    const float* ur = u + row * E;
+    float sq = 0.f;
+    for (int64_t e = lane; e < E; e += 32) sq += ur[e] * ur[e];
+    for (int offset = 16; offset > 0; offset /= 2) sq += __shfl_xor_sync(0xffffffffu, sq, offset);
+    if (lane == 0) norm[row] = fmaxf(sqrtf(sq), kCosNormFloor);
+  }
 }
 
 // tile[k][r] = m[row0 + r][k0 + k] for a row-major (rows, cols) matrix, zero outside it.

@@ -30,6 +30,16 @@ std::string Communicator::describe() const {
              ") on ", device_.str());
 }
 
+void Communicator::all_reduce_into(const Tensor& input, Tensor& output, ReduceOp op) {
+  output = input.clone();
+  all_reduce(output, op);
+}
+
+void Communicator::broadcast_into(const Tensor& input, Tensor& output, int root) {
+  output = input.clone();
+  broadcast(output, root);
+}
+
 void Communicator::check_on(const Tensor& t, const char* op, Device device) const {
   LEARNER_CHECK(t.defined(), op, " (", describe(), "): the tensor is undefined");
   LEARNER_CHECK(t.device() == device, op, " (", describe(), "): the tensor ", t.describe(),

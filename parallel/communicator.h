@@ -66,6 +66,13 @@ class Communicator {
   // t (any shape, any dtype), in place: every rank gets root's values.
   virtual void broadcast(Tensor& t, int root = 0) = 0;
 
+  // Out of place: `output` (input's shape and dtype, on the same device) receives what the
+  // in-place collective would leave in `input`, which stays unchanged. The default runs the
+  // in-place call on a copy; NCCL hands both buffers to NCCL, so that even on one rank a
+  // collective that writes nothing leaves `output`'s old contents and is caught.
+  virtual void all_reduce_into(const Tensor& input, Tensor& output, ReduceOp op);
+  virtual void broadcast_into(const Tensor& input, Tensor& output, int root = 0);
+
   virtual void barrier() = 0;
 
   // Ends the whole job now: prints `message` with this rank and makes every rank exit

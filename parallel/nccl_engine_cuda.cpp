@@ -181,6 +181,36 @@ class NcclCommunicator : public Communicator {
     NcclWork(stream_for(device()), done, t).wait();
   }
 
+  void all_reduce_into(const Tensor& input, Tensor& output, ReduceOp op) override {
+    if (input.defined() && input.device().is_cpu()) return host_->all_reduce_into(input, output, op);
+    check_on(input, "all_reduce_into", device());
+    check_reducible(input, "all_reduce_into");
+    check_same_buffer_shape(input, output, "all_reduce_into");
+    const float* send = input.data<float>();
+    float* recv = output.data<float>();
+    const size_t n = static_cast<size_t>(input.numel());
+    const ncclRedOp_t nccl_op = op == ReduceOp::Sum ? ncclSum : ncclAvg;
+    cudaEvent_t done = launch("all_reduce_into", [&](cudaStream_t s) {
+      return ncclAllReduce(send, recv, n, ncclFloat32, nccl_op, comm_, s);
+    });
+    NcclWork(stream_for(device()), done, output).wait();
+  }
+
+  void broadcast_into(const Tensor& input, Tensor& output, int root) override {
+    if (input.defined() && input.device().is_cpu()) return host_->broadcast_into(input, output, root);
+    check_on(input, "broadcast_into", device());
+    check_same_buffer_shape(input, output, "broadcast_into");
+    LEARNER_CHECK(root >= 0 && root < world_size(), "broadcast_into (", describe(), "): root ", root,
+                  " is not a rank");
+    const void* send = input.raw_data();
+    void* recv = output.raw_data();
+    const size_t n = input.nbytes();
+    cudaEvent_t done = launch("broadcast_into", [&](cudaStream_t s) {
+      return ncclBroadcast(send, recv, n, ncclUint8, root, comm_, s);
+    });
+    NcclWork(stream_for(device()), done, output).wait();
+  }
+
   // A host barrier: all ranks reached this point (device work is not waited for).
   void barrier() override { host_->barrier(); }
 
@@ -191,6 +221,13 @@ class NcclCommunicator : public Communicator {
   }
 
  private:
+  void check_same_buffer_shape(const Tensor& input, const Tensor& output, const char* op) const {
+    check_on(output, op, device());
+    LEARNER_CHECK(output.shape() == input.shape() && output.dtype() == input.dtype(), op, " (",
+                  describe(), "): output ", output.describe(), " does not match input ",
+                  input.describe());
+  }
+
   struct Pending {
     cudaEvent_t event;
     const char* what;

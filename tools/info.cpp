@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base/device.h"
+#include "base/error.h"
 #include "base/runtime.h"
 #include "tools/commands.h"
 
@@ -22,7 +23,7 @@ void add_info_command(CLI::App& app) {
                 cuda, blas_threading == 2 ? "OpenMP" : blas_threading == 1 ? "pthreads" : "sequential",
                 openblas_get_num_threads(), deterministic() ? "on" : "off");
     const int gpus = cuda_device_count();
-    std::printf("devices: cpu%s", gpus > 0 ? "" : " (no GPU visible)");
+    std::printf("devices: cpu%s", gpus > 0 ? "" : str(" (no GPU visible: ", cuda_unavailable_reason(), ")").c_str());
     for (int i = 0; i < gpus; ++i) std::printf(", cuda:%d", i);
     std::printf("\n");
   });

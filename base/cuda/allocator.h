@@ -40,4 +40,13 @@ class DeviceBuffer {
 // Returns every cached block to the driver (e.g. before handing the GPU to another library).
 void empty_cache(int device);
 
+// Exact-size mode, for compute-sanitizer runs (scripts/gpu-check): every block is exactly
+// the requested size and is handed back to the driver on release instead of being cached,
+// so an access past the end of a tensor or to a freed tensor lands outside any allocation
+// and memcheck reports it (a rounded, cached block would hide both). Slow: every release
+// waits for the device. LEARNER_CUDA_ALLOC_EXACT=1 in the environment turns it on at start;
+// switching needs no blocks in use (a block's size must be rounded the same way twice).
+void set_exact_allocation(bool on);
+bool exact_allocation();
+
 }  // namespace learner::cuda

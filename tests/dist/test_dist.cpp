@@ -108,6 +108,12 @@ TEST_CASE("dist: the single-process engine is the identity") {
   CHECK(g.raw_data() != x.raw_data());  // a new tensor, as with more ranks
   comm->broadcast(y, 0);
   CHECK_THROWS_AS(comm->broadcast(y, 1), Error);
+  Tensor out = Tensor::full({3, 5}, 1e30f);
+  comm->all_reduce_into(x, out, dist::ReduceOp::Sum);
+  CHECK(test::bit_equal(out, x));
+  out = Tensor::full({3, 5}, 1e30f);
+  comm->broadcast_into(x, out, 0);
+  CHECK(test::bit_equal(out, x));
   comm->barrier();
   CHECK(dist::mean_over_ranks(2.5, *comm) == 2.5);
 }
@@ -265,6 +271,13 @@ TEST_CASE("dist [cuda]: one-rank NCCL collectives, SyncBN, global mining and gra
   CHECK(comm->device() == Device::cuda(0));
   const Device gpu = comm->device();
   const Tensor x = test::random_tensor({37}, 21, -1.f, 1.f, gpu);
+  // On one rank an in-place collective is the identity even if NCCL writes nothing; out of
+  // place into a buffer of other values, only a collective that wrote every element passes.
+  for (dist::ReduceOp op : {dist::ReduceOp::Sum, dist::ReduceOp::Average}) {
+    Tensor out = Tensor::full({37}, 1e30f, gpu);
+    comm->all_reduce_into(x, out, op);
+    CHECK(test::bit_equal(out, x));
+  }
   Tensor s = x.clone();
   comm->all_reduce_sum(s);
   CHECK(test::bit_equal(s, x));
@@ -274,6 +287,11 @@ TEST_CASE("dist [cuda]: one-rank NCCL collectives, SyncBN, global mining and gra
   Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, -2, 3}, {3}, gpu);
   CHECK(comm->all_gather(ids).to_vector<int64_t>() == std::vector<int64_t>{1, -2, 3});
   Tensor bytes = Tensor::from_vector(std::vector<uint8_t>{7, 8, 9}, {3}, gpu);
+  Tensor bytes_out = Tensor::from_vector(std::vector<uint8_t>{0xEE, 0xEE, 0xEE}, {3}, gpu);
+  comm->broadcast_into(bytes, bytes_out, 0);
+  CHECK(bytes_out.to_vector<uint8_t>() == std::vector<uint8_t>{7, 8, 9});
+  CHECK_THROWS_WITH_AS(comm->broadcast_into(bytes, s, 0), doctest::Contains("does not match input"),
+                       Error);
   comm->broadcast(bytes, 0);
   CHECK(bytes.to_vector<uint8_t>() == std::vector<uint8_t>{7, 8, 9});
   Tensor host = test::random_tensor({4}, 22);  // CPU tensors go to the host engine

@@ -5,11 +5,16 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "framework/autograd.h"
 #include "framework/ops/conv.h"
 #include "base/runtime.h"
 #include "kernels/conv2d.h"
+#ifdef LEARNER_WITH_CUDA
+#include "kernels/conv2d_cudnn.h"
+#endif
 #include "tests/util/test_util.h"
 
 using namespace learner;
@@ -107,6 +112,39 @@ void expect_matches(const Reference& got, const Reference& ref, double atol, dou
   test::expect_close(got.dw, ref.dw, atol, rtol, (name + ": dw").c_str());
   if (!got.db.empty()) test::expect_close(got.db, ref.db, atol, rtol, (name + ": db").c_str());
 }
+
+// ||got - ref|| / ||ref|| over all four outputs' elements, one number per output.
+double relative_error(const std::vector<float>& got, const std::vector<float>& ref) {
+  REQUIRE(got.size() == ref.size());
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    diff += (double(got[i]) - ref[i]) * (double(got[i]) - ref[i]);  // NaN stays NaN
+    norm += double(ref[i]) * ref[i];
+  }
+  return std::sqrt(diff / norm);
+}
+
+void expect_relative(const Reference& got, const Reference& ref, double tolerance,
+                     const std::string& name) {
+  const std::pair<const char*, std::pair<const std::vector<float>*, const std::vector<float>*>>
+      outputs[] = {{"y", {&got.y, &ref.y}}, {"dx", {&got.dx, &ref.dx}}, {"dw", {&got.dw, &ref.dw}},
+                   {"db", {&got.db, &ref.db}}};
+  for (const auto& [what, pair] : outputs) {
+    if (pair.second->empty()) continue;
+    const double e = relative_error(*pair.first, *pair.second);
+    CHECK_MESSAGE(e <= tolerance, name, ": ", what, " relative error ", e, " > ", tolerance);
+  }
+}
+
+// Restores deterministic mode and the candidate hook when a case ends, also on failure.
+struct FastModeScope {
+  ~FastModeScope() {
+    set_deterministic(true);
+#ifdef LEARNER_WITH_CUDA
+    conv2d_cudnn_reject_first_candidates(0);
+#endif
+  }
+};
 
 }  // namespace
 
@@ -220,6 +258,66 @@ TEST_CASE("conv2d bad use names the op and the shapes") {
   CHECK_THROWS_WITH_AS(conv2d(Tensor::zeros({2, 5, 7, 7}, DType::I32), w5, Tensor(), Conv2dParams()),
                        doctest::Contains("conv2d: argument 'x' must be f32"), Error);
 }
+
+#ifdef LEARNER_WITH_CUDA
+TEST_CASE("conv2d CUDA fast mode (cudnnFind, TF32 allowed) matches CPU within TF32 rounding [cuda]") {
+  REQUIRE_GPU_OR_SKIP();
+  const FastModeScope restore;
+  const Device gpu = Device::cuda(0);
+  const Config layer{"layer2 conv 3x3/2 64->128 at 28x28", 4, 64, 28, 28, 128, 3, 3,
+                     params(2, 2, 1, 1, 1, 1), false};
+  std::vector<Config> configs(std::begin(kConfigs), std::end(kConfigs));
+  configs.push_back(layer);
+  uint64_t seed = 4000;
+  for (const Config& cf : configs) {
+    Inputs in = make_inputs(cf, seed += 10);
+    const Reference cpu = run_op(in, cf, Device::cpu());
+    set_deterministic(true);
+    const Reference det = run_op(in, cf, gpu);
+    set_deterministic(false);  // the Find path: every algorithm timed, TF32 tensor cores allowed
+    const int64_t cached_before = conv2d_cudnn_stats().cached_choices;
+    const Reference fast = run_op(in, cf, gpu);
+    // TF32 keeps 10 mantissa bits of each operand: ~5e-4 relative per product, averaging down
+    // over the sums; 5e-3 on the norm still catches a wrong algorithm (errors of order 1).
+    expect_relative(fast, cpu, 5e-3, std::string(cf.name) + " (fast mode vs cpu)");
+    // The choice is cached per mode: three fresh choices (y, dx, dw) in fast mode.
+    CHECK_MESSAGE(conv2d_cudnn_stats().cached_choices == cached_before + 3, cf.name);
+    set_deterministic(true);
+    const Reference det_again = run_op(in, cf, gpu);
+    CHECK_MESSAGE(det_again.y == det.y, cf.name, ": deterministic mode after fast mode");
+    CHECK_MESSAGE(det_again.dw == det.dw, cf.name, ": deterministic mode after fast mode");
+  }
+}
+
+TEST_CASE("conv2d CUDA falls back to the next ranked algorithm and caches only one that ran [cuda]") {
+  REQUIRE_GPU_OR_SKIP();
+  const FastModeScope restore;
+  const Device gpu = Device::cuda(0);
+  const Config cf = kConfigs[0];
+  Inputs in = make_inputs(cf, 5000);
+  const Reference cpu = run_op(in, cf, Device::cpu());
+  for (bool det : {true, false}) {
+    set_deterministic(det);
+    conv2d_cudnn_clear_choices();
+    conv2d_cudnn_reject_first_candidates(1);  // as if cuDNN refused its first choice each time
+    const int64_t failed_before = conv2d_cudnn_stats().failed_candidates;
+    const Reference got = run_op(in, cf, gpu);
+    expect_relative(got, cpu, det ? 1e-5 : 5e-3, det ? "second candidate, deterministic"
+                                                     : "second candidate, fast mode");
+    // y, dx and dw each skipped their first candidate; three choices cached.
+    CHECK(conv2d_cudnn_stats().failed_candidates == failed_before + 3);
+    CHECK(conv2d_cudnn_stats().cached_choices == 3);
+    // With every candidate refused nothing runs, nothing is cached, and the error says so.
+    conv2d_cudnn_clear_choices();
+    conv2d_cudnn_reject_first_candidates(1000);
+    CHECK_THROWS_WITH_AS(run_op(in, cf, gpu), doctest::Contains("algorithm ran for x (2, 3, 7, 9)"),
+                         Error);
+    CHECK(conv2d_cudnn_stats().cached_choices == 0);
+    conv2d_cudnn_reject_first_candidates(0);
+    expect_relative(run_op(in, cf, gpu), cpu, det ? 1e-5 : 5e-3, "after the refusals");
+  }
+}
+#endif
 
 TEST_CASE("conv2d rejects tensors on different devices [cuda]") {
   REQUIRE_GPU_OR_SKIP();

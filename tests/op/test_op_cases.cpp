@@ -2,6 +2,7 @@
 // CPU, CUDA against the CPU, and that every op of framework/ops has a row.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -128,11 +129,30 @@ TEST_CASE("op cases on the CPU pass the finite-difference gradient check") {
   }
 }
 
+// Without a GPU this is what can be checked of a LEARNER_OP_CASES pattern (gpu-check's dry run).
+TEST_CASE("LEARNER_OP_CASES when set is a valid pattern that selects rows") {
+  const char* env = std::getenv("LEARNER_OP_CASES");
+  if (env == nullptr) return;
+  const std::string only = env;
+  int selected = 0;
+  for (const OpCase& row : test::op_cases()) selected += std::regex_search(row.op, std::regex(only));
+  CHECK_MESSAGE(selected > 0, "LEARNER_OP_CASES='", only, "' selects no row");
+  MESSAGE("LEARNER_OP_CASES='", only, "' selects ", selected, " of ", test::op_cases().size(), " rows");
+}
+
+// LEARNER_OP_CASES=<ECMAScript regex> runs only the rows whose op it matches (searched):
+// scripts/gpu-check puts only our own kernels, not cuDNN's and cuBLAS's, under the sanitizers.
 TEST_CASE("op cases on CUDA match the CPU [cuda]") {
   REQUIRE_GPU_OR_SKIP();
   REQUIRE(deterministic());  // the rows that repeat to the bit rely on it
   const Device gpu = Device::cuda(0);
+  const char* env = std::getenv("LEARNER_OP_CASES");
+  const std::string only = env != nullptr ? env : "";
+  const std::regex selected(only);
+  int ran = 0;
   for (const OpCase& row : test::op_cases()) {
+    if (!std::regex_search(row.op, selected)) continue;
+    ++ran;
     CAPTURE(row.op);
     CAPTURE(row.shapes);
     const Produced cpu = run_on(row, Device::cpu());
@@ -140,4 +160,5 @@ TEST_CASE("op cases on CUDA match the CPU [cuda]") {
     expect_agrees(cuda, cpu, row, "cuda");
     if (row.repeat == test::Repeat::Bits) expect_repeats(run_on(row, gpu), cuda);
   }
+  CHECK_MESSAGE(ran > 0, "LEARNER_OP_CASES='", only, "' selects no row");
 }

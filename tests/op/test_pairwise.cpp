@@ -115,3 +115,15 @@ TEST_CASE("cos similarity: zero gradient where the clamp binds") {
   pairwise_similarity(x, Similarity::Cos).backward(Tensor::from_vector(w, {B, B}));
   CHECK(max_abs(x.grad().to_vector()) > 0.0);
 }
+
+TEST_CASE("pairwise CUDA cosine similarity covers more rows than one grid pass [cuda]") {
+  REQUIRE_GPU_OR_SKIP();
+  // The row norms run one warp per row over at most 65535 blocks of 8 warps: 524280 rows per
+  // pass. 60000 groups of 9 rows (540000) need a second pass; unwritten norms would leave
+  // the last groups' similarities wrong.
+  const int64_t G = 60000, B = 9, E = 3;
+  Tensor u = test::random_tensor({G, B, E}, 91, 0.1f, 1.f);
+  const Tensor cpu = pairwise_similarity(u, Similarity::Cos);
+  const Tensor gpu = pairwise_similarity(u.to(Device::cuda(0)), Similarity::Cos);
+  test::expect_close(gpu, cpu, 1e-5, 1e-5, "similarity past the first grid pass");
+}

@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "framework/autograd.h"
 #include "framework/random.h"
@@ -96,9 +98,17 @@ void check_gradients(const std::function<Tensor(const std::vector<Tensor>&)>& f,
   }
 }
 
+bool gpu_required() {
+  const char* v = std::getenv("LEARNER_REQUIRE_GPU");
+  return v != nullptr && std::string(v) == "1";
+}
+
 bool gpu_or_skip() {
   if (cuda_available()) return true;
-  MESSAGE("no GPU (cudaGetDeviceCount reports none): CUDA case skipped");
+  const std::string why = cuda_unavailable_reason();
+  // On a GPU machine a skip would pass silently: scripts/gpu-check sets LEARNER_REQUIRE_GPU=1.
+  if (gpu_required()) FAIL("LEARNER_REQUIRE_GPU=1 but no GPU answers: " << why);
+  MESSAGE("no GPU (" << why << "): CUDA case skipped");
   return false;
 }
 

@@ -38,8 +38,10 @@ struct GradCheck {
 void check_gradients(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                      std::vector<Tensor> inputs, const GradCheck& options = GradCheck());
 
-// True when a GPU is present; otherwise prints why the case is skipped.
+// True when a GPU is present; otherwise prints why (cudaGetDeviceCount's error text) and the
+// case is skipped, or, with LEARNER_REQUIRE_GPU=1 in the environment, fails.
 bool gpu_or_skip();
+bool gpu_required();  // LEARNER_REQUIRE_GPU=1
 
 }  // namespace learner::test
 
