@@ -1,4 +1,4 @@
-// CPU reference for conv2d: im2col + sgemm, images processed in chunks so the column
+// CPU reference for conv2d (the spec the oneDNN path is tested against): im2col + sgemm, images processed in chunks so the column
 // buffer stays bounded. Each chunk is one GEMM over all its images' columns.
 //
 // Layouts for a chunk of nb images starting at n0, with L = nb*P*Q columns:
@@ -96,7 +96,7 @@ void col2im(float* dx, const float* col, int64_t n0, int64_t nb, const Conv2dGeo
 
 }  // namespace
 
-void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b,
+void conv2d_forward_reference(float* y, const float* x, const float* w, const float* b,
                         const Conv2dGeometry& g) {
   const int64_t CRS = g.C * g.R * g.S, PQ = g.P * g.Q;
   const int64_t chunk = images_per_chunk(g);
@@ -120,7 +120,7 @@ void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b
   }
 }
 
-void conv2d_backward_cpu(float* dx, float* dw, float* db, const float* dy, const float* x,
+void conv2d_backward_reference(float* dx, float* dw, float* db, const float* dy, const float* x,
                          const float* w, const Conv2dGeometry& g) {
   const int64_t CRS = g.C * g.R * g.S, PQ = g.P * g.Q;
   if (db) {

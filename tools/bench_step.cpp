@@ -17,6 +17,7 @@
 #include "framework/autograd.h"
 #include "framework/ops.h"
 #include "framework/optim/optimizer.h"
+#include "kernels/conv2d.h"
 #include "models/heads.h"
 #include "tools/commands.h"
 
@@ -144,9 +145,9 @@ void run_step_bench(const StepOptions& o) {
   make_inputs(o, x, y);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   std::printf("bench step: %s, B %d x T %d frames, %d channel(s), %d px, %d threads, median of %d steps "
-              "after %d; OMP_WAIT_POLICY=%s\n",
+              "after %d; OMP_WAIT_POLICY=%s; CPU conv: %s\n",
               o.backbone.c_str(), o.batch, o.frames, o.channels, o.size, o.threads, o.steps, o.warmup,
-              policy ? policy : "(unset)");
+              policy ? policy : "(unset)", conv2d_cpu_backend_name());
   std::fflush(stdout);
   if (o.mode != "embed") {
     const double ours = learner_train_seconds(o, model, x, y);
