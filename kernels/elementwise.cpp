@@ -48,4 +48,12 @@ void relu_backward_cpu(float* dx, const float* dy, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
 
+void add_relu_forward_cpu(float* out, const float* a, const float* b, int64_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= kElementwiseParallelMin)
+  for (int64_t i = 0; i < n; ++i) {
+    const float sum = a[i] + b[i];
+    out[i] = sum > 0.f ? sum : 0.f;
+  }
+}
+
 }  // namespace learner

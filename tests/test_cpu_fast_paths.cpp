@@ -1,11 +1,13 @@
 // The faster CPU loops of issue 14 give the same bits as the forms they replaced: the
 // scatter max-pool backward against the per-cell gather (the CUDA kernel's and the former CPU
-// loop's), and the threaded elementwise kernels against one thread.
+// loop's), the threaded elementwise kernels against one thread, and the fused add_relu of
+// the ResNet block against add then relu.
 #include <omp.h>
 
 #include <cmath>
 #include <vector>
 
+#include "framework/ops.h"
 #include "kernels/elementwise.h"
 #include "kernels/pool.h"
 #include "kernels/pool_cell.h"
@@ -80,4 +82,20 @@ TEST_CASE("elementwise CPU kernels give the same bits with 1 thread and with 2")
   }
   CHECK(one[0][5] == a[5] + b[5]);
   CHECK(one[3][7] == (a[7] > 0.f ? a[7] : 0.f));
+}
+
+TEST_CASE("add_relu equals relu(add) to the bit, values and both gradients") {
+  const Shape shape{3, 5, 7, 9};
+  const Tensor a0 = test::random_tensor(shape, 31), b0 = test::random_tensor(shape, 32);
+  const Tensor dy = test::random_tensor(shape, 33);
+  Tensor a1 = a0.clone().set_requires_grad(true), b1 = b0.clone().set_requires_grad(true);
+  Tensor a2 = a0.clone().set_requires_grad(true), b2 = b0.clone().set_requires_grad(true);
+  const Tensor fused = add_relu(a1, b1);
+  const Tensor plain = relu(add(a2, b2));
+  CHECK(test::bit_equal(fused, plain));
+  fused.backward(dy);
+  plain.backward(dy);
+  CHECK(test::bit_equal(a1.grad(), a2.grad()));
+  CHECK(test::bit_equal(b1.grad(), b2.grad()));
+  CHECK_THROWS_WITH_AS(add_relu(a0, test::random_tensor({3, 5}, 1)), doctest::Contains("add_relu"), Error);
 }
