@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@
 #include "framework/optim/optimizer.h"
 #include "kernels/conv2d.h"
 #include "models/heads.h"
+#include "parallel/communicator.h"
+#include "train/pretrain_step.h"
 #include "tools/commands.h"
 
 #ifndef LEARNER_SOURCE_DIR
@@ -70,18 +73,18 @@ void make_inputs(const StepOptions& o, Tensor& x, Tensor& y) {
   y = Tensor::from_vector(targets, {o.batch});
 }
 
+// The trainer's own step (train/pretrain_step.h, a world of one), so the number is what
+// `learner pretrain` pays per step apart from loading.
 double learner_train_seconds(const StepOptions& o, models::PretrainModel& model, const Tensor& x,
                              const Tensor& y) {
   model.train();
   optim::Adam adam(model.parameters());
+  std::unique_ptr<dist::Communicator> comm = dist::make_communicator(Device::cpu());
+  dist::GradientSync gradient_sync(*comm, model.parameters());
+  train::PretrainStepParts parts{model, adam, *comm, gradient_sync, train::LossKind::MSE_WCL};
   return median_step_seconds([&] {
-    const auto out = model.run(x);
-    const Tensor loss = add(mse_loss(out.prediction, y),
-                            contrastive_loss(out.embedding, y, ContrastiveKind::WCL));
-    (void)loss.item();
-    adam.zero_grad();
-    loss.backward();
-    adam.step();
+    const train::StepResult result = train::train_step(parts, x, y);
+    LEARNER_CHECK(result.updated(), "bench step: the loss or a gradient is not finite (loss ", result.loss, ")");
   }, o.warmup, o.steps);
 }
 
