@@ -33,6 +33,24 @@ else()
 endif()
 add_library(learner::blas ALIAS learner_blas)
 
+# CPU convolutions: oneDNN (Debian's libdnnl-dev 2.6, the OpenMP build, the library PyTorch's
+# CPU convolutions use; docs/performance.md). Optional so a bare host still builds: without it
+# conv2d runs the im2col + OpenBLAS reference. Found by path: Debian's dnnl-config.cmake
+# insists on the OpenCL headers (its GPU runtime), which the CPU path does not need.
+find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+find_library(DNNL_LIBRARY dnnl)
+add_library(learner_dnnl INTERFACE)
+if(DNNL_INCLUDE_DIR AND DNNL_LIBRARY)
+  target_include_directories(learner_dnnl SYSTEM INTERFACE ${DNNL_INCLUDE_DIR})
+  target_link_libraries(learner_dnnl INTERFACE ${DNNL_LIBRARY})
+  target_compile_definitions(learner_dnnl INTERFACE LEARNER_WITH_DNNL=1)
+  message(STATUS "learner: oneDNN for CPU convolutions (${DNNL_LIBRARY})")
+else()
+  message(WARNING "learner: oneDNN not found (apt-get install libdnnl-dev); CPU convolutions use "
+                  "the slower im2col + OpenBLAS reference")
+endif()
+add_library(learner::dnnl ALIAS learner_dnnl)
+
 # Clip store: the HDF5 C API (Debian's serial, thread-safe build).
 # zlib compresses frames on the decode threads (HDF5 direct chunk writes, data/clip_store_writer.h).
 pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5)

@@ -131,7 +131,10 @@ Batch Loader::build_batch(int64_t epoch, int64_t index, const std::vector<int64_
   batch.index = index;
   batch.x = take_buffer({count * T, C, H, W});
   std::vector<float> y(count);
-  std::vector<uint8_t> pixels(clip_elems);
+  // One clip's decoded frames, reused by this thread across batches (0.8 MB at 112, 3.2 MB at 224:
+  // a fresh vector each batch paid page faults and zeroing).
+  thread_local std::vector<uint8_t> pixels;
+  pixels.resize(static_cast<size_t>(clip_elems));
   float* x = batch.x.data<float>();
   for (int64_t i = 0; i < count; ++i) {
     // Global position of this clip in the epoch; rank r holds positions r + k * world_size.

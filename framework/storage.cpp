@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/host_allocator.h"
 #include "base/runtime.h"
 
 #ifdef LEARNER_WITH_CUDA
@@ -14,15 +15,9 @@
 
 namespace learner {
 
-namespace {
-constexpr size_t kHostAlignment = 64;  // a cache line; also enough for AVX-512 loads
-}
-
 Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
   if (device.is_cpu()) {
-    const size_t rounded = (nbytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
-    data_ = std::aligned_alloc(kHostAlignment, rounded == 0 ? kHostAlignment : rounded);
-    if (data_ == nullptr) throw Error(str("out of host memory allocating ", nbytes, " bytes"));
+    data_ = host_allocate(nbytes);  // cached: a step re-allocates the same sizes every step
   } else {
 #ifdef LEARNER_WITH_CUDA
     data_ = cuda::allocate(nbytes, device.index);
@@ -34,7 +29,7 @@ Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device
 
 Storage::~Storage() {
   if (device_.is_cpu()) {
-    std::free(data_);
+    host_release(data_, nbytes_);
   } else {
 #ifdef LEARNER_WITH_CUDA
     cuda::release(data_, nbytes_, device_.index);

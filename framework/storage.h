@@ -1,5 +1,5 @@
-// Raw bytes owned on one device: host memory (64-byte aligned) or device memory from the
-// caching allocator. Tensors share a Storage; views keep it alive.
+// Raw bytes owned on one device: host memory (64-byte aligned) from the host caching
+// allocator (base/host_allocator.h) or device memory from the CUDA caching allocator. Tensors share a Storage; views keep it alive.
 #pragma once
 
 #include <cstddef>

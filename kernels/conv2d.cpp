@@ -1,4 +1,4 @@
-// CPU reference for conv2d: im2col + sgemm, images processed in chunks so the column
+// CPU reference for conv2d (the spec the oneDNN path is tested against): im2col + sgemm, images processed in chunks so the column
 // buffer stays bounded. Each chunk is one GEMM over all its images' columns.
 //
 // Layouts for a chunk of nb images starting at n0, with L = nb*P*Q columns:
@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 
+#include "base/host_allocator.h"
 #include "kernels/conv2d.h"
 
 namespace learner {
@@ -96,22 +96,24 @@ void col2im(float* dx, const float* col, int64_t n0, int64_t nb, const Conv2dGeo
 
 }  // namespace
 
-void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b,
+void conv2d_forward_reference(float* y, const float* x, const float* w, const float* b,
                         const Conv2dGeometry& g) {
   const int64_t CRS = g.C * g.R * g.S, PQ = g.P * g.Q;
   const int64_t chunk = images_per_chunk(g);
-  std::unique_ptr<float[]> col(new float[CRS * chunk * PQ]);  // uninitialised: fully written
-  std::unique_ptr<float[]> ybuf(new float[g.K * chunk * PQ]);
+  HostBuffer col_buffer(CRS * chunk * PQ * sizeof(float));  // uninitialised: fully written
+  HostBuffer ybuf_buffer(g.K * chunk * PQ * sizeof(float));
+  float* col = col_buffer.floats();
+  float* ybuf = ybuf_buffer.floats();
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0), L = nb * PQ;
-    im2col(col.get(), x, n0, nb, g);
+    im2col(col, x, n0, nb, g);
     // ybuf (K, L) = w (K, CRS) * col (CRS, L)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.K, L, CRS, 1.f, w, CRS, col.get(),
-                L, 0.f, ybuf.get(), L);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.K, L, CRS, 1.f, w, CRS, col,
+                L, 0.f, ybuf, L);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t i = 0; i < nb; ++i) {
       for (int64_t k = 0; k < g.K; ++k) {
-        const float* src = ybuf.get() + k * L + i * PQ;
+        const float* src = ybuf + k * L + i * PQ;
         float* dst = y + ((n0 + i) * g.K + k) * PQ;
         const float bias = b ? b[k] : 0.f;
         for (int64_t j = 0; j < PQ; ++j) dst[j] = src[j] + bias;
@@ -120,7 +122,7 @@ void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b
   }
 }
 
-void conv2d_backward_cpu(float* dx, float* dw, float* db, const float* dy, const float* x,
+void conv2d_backward_reference(float* dx, float* dw, float* db, const float* dy, const float* x,
                          const float* w, const Conv2dGeometry& g) {
   const int64_t CRS = g.C * g.R * g.S, PQ = g.P * g.Q;
   if (db) {
@@ -138,29 +140,31 @@ void conv2d_backward_cpu(float* dx, float* dw, float* db, const float* dy, const
 
   const int64_t chunk = images_per_chunk(g);
   // im2col of x for dw, then reused as dcol for dx; uninitialised (always fully written).
-  std::unique_ptr<float[]> col(new float[CRS * chunk * PQ]);
-  std::unique_ptr<float[]> dybuf(new float[g.K * chunk * PQ]);
+  HostBuffer col_buffer(CRS * chunk * PQ * sizeof(float));
+  HostBuffer dybuf_buffer(g.K * chunk * PQ * sizeof(float));
+  float* col = col_buffer.floats();
+  float* dybuf = dybuf_buffer.floats();
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, g.N - n0), L = nb * PQ;
     // dybuf (K, L): the chunk of dy in the GEMM's column order (the inverse of forward's scatter).
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t i = 0; i < nb; ++i) {
       for (int64_t k = 0; k < g.K; ++k) {
-        std::memcpy(dybuf.get() + k * L + i * PQ, dy + ((n0 + i) * g.K + k) * PQ,
+        std::memcpy(dybuf + k * L + i * PQ, dy + ((n0 + i) * g.K + k) * PQ,
                     PQ * sizeof(float));
       }
     }
     if (dw) {
-      im2col(col.get(), x, n0, nb, g);
+      im2col(col, x, n0, nb, g);
       // dw (K, CRS) (+)= dybuf (K, L) * col^T (L, CRS); the first chunk overwrites.
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.K, CRS, L, 1.f, dybuf.get(), L,
-                  col.get(), L, n0 == 0 ? 0.f : 1.f, dw, CRS);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.K, CRS, L, 1.f, dybuf, L,
+                  col, L, n0 == 0 ? 0.f : 1.f, dw, CRS);
     }
     if (dx) {
       // dcol (CRS, L) = w^T (CRS, K) * dybuf (K, L)
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CRS, L, g.K, 1.f, w, CRS, dybuf.get(),
-                  L, 0.f, col.get(), L);
-      col2im(dx, col.get(), n0, nb, g);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CRS, L, g.K, 1.f, w, CRS, dybuf,
+                  L, 0.f, col, L);
+      col2im(dx, col, n0, nb, g);
     }
   }
 }

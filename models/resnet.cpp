@@ -39,7 +39,7 @@ Tensor BasicBlock::forward(const Tensor& x) {
   Tensor out = relu(bn1->forward(conv1->forward(branch_input)));
   out = bn2->forward(conv2->forward(out));
   const Tensor identity = downsample ? downsample->forward(x) : x;
-  return relu(add(out, identity));
+  return add_relu(out, identity);  // relu(out + identity), fused
 }
 
 ResNet18::ResNet18(const ResNetOptions& options, Generator& gen) {

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   doctest-dev          # unit tests
+  libdnnl-dev          # CPU convolutions: oneDNN 2.6, OpenMP build (docs/performance.md)
   libopenblas-openmp-dev  # CPU GEMM, OpenMP build (measured against BLIS and the pthread build: docs/performance.md)
   libhdf5-dev zlib1g-dev  # clip store (zlib: frames compressed on the decode threads)
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev  # pack: images, video (FFmpeg), resize

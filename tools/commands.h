@@ -18,5 +18,6 @@ void add_synth_command(CLI::App& app);    // synthetic lung-ultrasound cohort
 void add_report_command(CLI::App& app);   // Markdown + HTML report with SVG figures from run folders
 void add_compare_command(CLI::App& app);  // paired patient bootstrap: group A of runs against group B
 void add_cv_command(CLI::App& app);       // patient-level k-fold cross-validation (pretrain + classify per fold)
+void add_bench_command(CLI::App& app);    // `bench step`: training / embedding step time against PyTorch
 
 }  // namespace learner::tools

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   learner::tools::add_compare_command(app);
   learner::tools::add_info_command(app);
   learner::tools::add_smoke_command(app);
+  learner::tools::add_bench_command(app);
   try {
     std::vector<std::string> args = learner::tools::expand_json_config(app, argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes a vector of arguments last first

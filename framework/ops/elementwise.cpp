@@ -125,6 +125,33 @@ Tensor relu(const Tensor& x) {
   });
 }
 
+Tensor add_relu(const Tensor& a, const Tensor& b) {
+  LEARNER_NVTX_RANGE("add_relu");
+  check_binary(a, b, "add_relu");
+  Tensor y = Tensor::empty(a.shape(), DType::F32, a.device());
+  const int64_t n = a.numel();
+  if (a.device().is_cuda()) {
+    LEARNER_CUDA_CALL("add_relu", add_forward_cuda(y.data<float>(), a.data<float>(), b.data<float>(), n,
+                                                   stream_for(a.device())));
+    LEARNER_CUDA_CALL("add_relu", relu_forward_cuda(y.data<float>(), y.data<float>(), n,
+                                                    stream_for(a.device())));
+  } else {
+    add_relu_forward_cpu(y.data<float>(), a.data<float>(), b.data<float>(), n);
+  }
+  Tensor y_saved = needs_graph({a, b}) ? y.detach() : Tensor();
+  return record(y, "add_relu", {a, b}, [y_saved](const Tensor& g, const NeedsGrad&) {
+    Tensor d = Tensor::empty(g.shape(), DType::F32, g.device());
+    if (g.device().is_cuda()) {
+      LEARNER_CUDA_CALL("add_relu_backward",
+                        relu_backward_cuda(d.data<float>(), g.data<float>(), y_saved.data<float>(),
+                                           g.numel(), stream_for(g.device())));
+    } else {
+      relu_backward_cpu(d.data<float>(), g.data<float>(), y_saved.data<float>(), g.numel());
+    }
+    return std::vector<Tensor>{d, d};  // d(a + b)/da = d(a + b)/db = 1
+  });
+}
+
 void add_(Tensor& dst, const Tensor& src) {
   check_binary(dst, src, "add_");
   if (dst.device().is_cuda()) {

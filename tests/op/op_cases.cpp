@@ -252,6 +252,15 @@ void elementwise_rows(std::vector<OpCase>& rows) {
   rows.push_back({"relu", "relu(a * b), backward through both", [] { return Inputs{rand({1013}, 21), rand({1013}, 22)}; },
                   {0}, [](const Inputs& x) { return Outputs{relu(mul(x[0], x[1]))}; }, {bits()}, {bits()},
                   Repeat::No, std::nullopt});
+  // The fused residual join: one float add and one compare per element, as add then relu.
+  rows.push_back({"add_relu", "(1013)", [] { return Inputs{rand({1013}, 21), rand({1013}, 22)}; }, {0, 1},
+                  [](const Inputs& x) { return Outputs{add_relu(x[0], x[1])}; }, {bits()}, {bits()},
+                  Repeat::No, std::nullopt});
+  rows.push_back({"add_relu", "(4, 9) + 0.1, away from 0", [] { return Inputs{coarse({4, 9}, 24, 5.f)}; }, {0},
+                  [](const Inputs& x) {
+                    return Outputs{add_relu(x[0], Tensor::full(x[0].shape(), 0.1f, x[0].device()))};
+                  },
+                  {bits()}, {bits()}, Repeat::No, kGradCheck});
   rows.push_back({"add_", "(1013) += (1013), not recorded", [] { return Inputs{rand({1013}, 25), rand({1013}, 26)}; },
                   {},
                   [](const Inputs& x) {
