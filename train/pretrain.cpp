@@ -114,7 +114,9 @@ const std::map<std::string, Similarity>& similarity_words() {
 }
 const std::map<std::string, models::Backbone>& backbone_words() {
   static const std::map<std::string, models::Backbone> words = {
-      {"tsm", models::Backbone::TSM}, {"resnet2d", models::Backbone::ResNet2D}};
+      {"tsm", models::Backbone::TSM},           {"resnet2d", models::Backbone::ResNet2D},
+      {"vit-tiny", models::Backbone::ViTTiny},  {"vit-small", models::Backbone::ViTSmall},
+      {"vit-base", models::Backbone::ViTBase}};
   return words;
 }
 const std::map<std::string, OptimizerKind>& optimizer_words() {
@@ -204,6 +206,8 @@ int run_pretrain(const PretrainOptions& o) {
   encoder_options.backbone = o.backbone;
   encoder_options.frames = o.frames;
   encoder_options.in_channels = source->channels();
+  encoder_options.image_height = source->height();
+  encoder_options.image_width = source->width();
   models::PretrainModel model(encoder_options, init_gen);
   if (!o.init.empty() && !o.resume) models::init_encoder(o.init, *model.encoder);
   model.to(device);

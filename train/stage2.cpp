@@ -131,7 +131,7 @@ void run_classify(const ClassifyOptions& o) {
   const Device device = device_from_flag(o.device);
   const std::string checkpoint = o.checkpoint.empty() ? o.run + "/checkpoints/best.safetensors" : o.checkpoint;
   auto source = std::make_shared<data::ClipStoreSource>(data_path(o.data, config, o.run));
-  auto model = load_pretrained(checkpoint, spec, source->channels(), device);
+  auto model = load_pretrained(checkpoint, spec, *source, device);
   RunFolder folder(o.run, FolderMode::Resume);
 
   const SplitEmbeddings all = embed_all(*model, source, spec, o.workers, device);
@@ -243,6 +243,8 @@ void run_eval(const EvalOptions& o) {
   encoder_options.backbone = spec.backbone;
   encoder_options.frames = spec.frames;
   encoder_options.in_channels = source->channels();
+  encoder_options.image_height = source->height();
+  encoder_options.image_width = source->width();
   models::PretrainModel model(encoder_options);
   nn::load_state_dict(*model.encoder, encoder_part, "encoder.", checkpoint);
   models::PairClassifier classifier(model.encoder->embedding_width());
