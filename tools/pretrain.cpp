@@ -56,9 +56,10 @@ void add_pretrain_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--lr", o->lr, "initial learning rate (cosine annealed to 0 per step)")->capture_default_str();
   cmd->add_option("--warmup-steps", o->warmup_steps, "linear warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-  add_choice(cmd, "--optimizer", o->optimizer, train::optimizer_words(), "adam or sgd");
+  add_choice(cmd, "--optimizer", o->optimizer, train::optimizer_words(),
+             "adam (the paper's), adamw (decoupled weight decay, no decay on norms, biases, embeddings, cls token) or sgd");
   cmd->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
-  cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--weight-decay", o->weight_decay, "weight decay: L2 for adam and sgd, decoupled for adamw")->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed for initialisation and data order")->capture_default_str();
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--init", o->init, "encoder weights (.safetensors): a learner checkpoint, a torchvision ResNet-18 or a timm ViT state_dict")
