@@ -40,19 +40,3 @@ TEST_CASE("elementwise gradients match finite differences") {
   Tensor x = Tensor::from_vector(v, {5, 9}).set_requires_grad(true);
   test::check_gradients([](const std::vector<Tensor>& in) { return relu(in[0]); }, {x});
 }
-
-TEST_CASE("elementwise CUDA matches CPU [cuda]") {
-  REQUIRE_GPU_OR_SKIP();
-  const Device gpu = Device::cuda(0);
-  Tensor a = test::random_tensor({1013}, 21), b = test::random_tensor({1013}, 22);
-  Tensor ga = a.to(gpu), gb = b.to(gpu);
-  test::expect_close(add(ga, gb), add(a, b), 0, 0, "add");
-  test::expect_close(sub(ga, gb), sub(a, b), 0, 0, "sub");
-  test::expect_close(mul(ga, gb), mul(a, b), 0, 0, "mul");
-  test::expect_close(relu(ga), relu(a), 0, 0, "relu");
-  Tensor ca = a.clone().set_requires_grad(true);
-  Tensor cg = ga.clone().set_requires_grad(true);
-  relu(mul(ca, b)).backward(b);
-  relu(mul(cg, gb)).backward(gb);
-  test::expect_close(cg.grad(), ca.grad(), 0, 0, "relu(mul) backward");
-}

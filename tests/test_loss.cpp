@@ -102,63 +102,10 @@ TEST_CASE("loss errors name the sample, the value and the shapes") {
                        "mse_loss: shapes differ: [2, 3] and [3, 2]", Error);
 }
 
-TEST_CASE("losses on CUDA match the CPU [cuda]") {
+TEST_CASE("cross_entropy on CUDA names a target outside the classes [cuda]") {
   REQUIRE_GPU_OR_SKIP();
   const Device gpu = Device::cuda(0);
-  // K = 3 (the pair classifier), K = 37 and K = 100 (several columns per lane), N = 13 (a
-  // partly filled block of 8 rows).
-  for (int64_t k : {3, 37, 100}) {
-    CAPTURE(k);
-    Tensor x = test::random_tensor({13, k}, 20, -4.f, 4.f);
-    std::vector<int64_t> t(13);
-    for (int64_t r = 0; r < 13; ++r) t[r] = (r * 7) % k;
-    Tensor target = Tensor::from_vector(t, {13});
-    Tensor cx = x.clone().set_requires_grad(true), gx = x.to(gpu).set_requires_grad(true);
-    Tensor cy = log_softmax(cx), gy = log_softmax(gx);
-    test::expect_close(gy, cy, 1e-5, 1e-5, "log_softmax");
-    Tensor w = test::random_tensor({13, k}, 21);
-    cy.backward(w);
-    gy.backward(w.to(gpu));
-    test::expect_close(gx.grad(), cx.grad(), 1e-5, 1e-5, "log_softmax backward");
-
-    cx.zero_grad();
-    gx.zero_grad();
-    Tensor cl = cross_entropy(cx, target), gl = cross_entropy(gx, target.to(gpu));
-    test::expect_close(gl, cl, 1e-5, 1e-5, "cross_entropy");
-    cl.backward();
-    gl.backward();
-    test::expect_close(gx.grad(), cx.grad(), 1e-6, 1e-5, "cross_entropy backward");
-  }
   Tensor bad = Tensor::from_vector<int64_t>({0, 5}, {2}).to(gpu);
   CHECK_THROWS_WITH_AS(cross_entropy(test::random_tensor({2, 5}, 22).to(gpu), bad),
                        doctest::Contains("target of sample 1 is 5, outside the 5 classes"), Error);
-
-  Tensor p = test::random_tensor({70000}, 23), q = test::random_tensor({70000}, 24);
-  Tensor cp = p.clone().set_requires_grad(true), gp = p.to(gpu).set_requires_grad(true);
-  Tensor cq = q.clone().set_requires_grad(true), gq = q.to(gpu).set_requires_grad(true);
-  Tensor cm = mse_loss(cp, cq), gm = mse_loss(gp, gq);
-  test::expect_close(gm, cm, 1e-6, 1e-5, "mse_loss");
-  cm.backward();
-  gm.backward();
-  test::expect_close(gp.grad(), cp.grad(), 1e-9, 1e-6, "mse dp");
-  test::expect_close(gq.grad(), cq.grad(), 1e-9, 1e-6, "mse dt");
-}
-
-TEST_CASE("mse_forward_cuda matches mse_forward_cpu [cuda]") {
-  REQUIRE_GPU_OR_SKIP();
-  const Device gpu = Device::cuda(0);
-  for (int64_t n : {1, 257, 70001}) {
-    CAPTURE(n);
-    Tensor p = test::random_tensor({n}, 25), t = test::random_tensor({n}, 26);
-    Tensor cpu_loss = Tensor::empty({}, DType::F32, Device::cpu());
-    mse_forward_cpu(cpu_loss.data<float>(), p.data<float>(), t.data<float>(), n);
-    Tensor gp = p.to(gpu), gt = t.to(gpu);
-    Tensor gpu_loss = Tensor::empty({}, DType::F32, gpu);
-    LEARNER_CUDA_CALL("mse_forward_cuda", [&] {
-      Tensor workspace = Tensor::empty({mse_forward_cuda_workspace(n)}, DType::F32, gpu);
-      mse_forward_cuda(gpu_loss.data<float>(), workspace.data<float>(), gp.data<float>(),
-                       gt.data<float>(), n, stream_for(gpu));
-    }());
-    test::expect_close(gpu_loss, cpu_loss, 1e-6, 1e-5, "mse_forward");
-  }
 }

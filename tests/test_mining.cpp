@@ -116,19 +116,3 @@ TEST_CASE("mining rejects non-square distances") {
   CHECK_THROWS_WITH_AS(mine_pos_neg(test::random_tensor({1, 3, 4}, 1)),
                        doctest::Contains("must be (G, B, B)"), Error);
 }
-
-TEST_CASE("mining CUDA matches CPU exactly [cuda]") {
-  REQUIRE_GPU_OR_SKIP();
-  const Device gpu = Device::cuda(0);
-  struct Case {
-    int64_t G, B;
-  };
-  // 4500 needs 8192 keys (64 KiB): the opt-in shared-memory path.
-  for (const Case& c : {Case{3, 2}, Case{3, 3}, Case{2, 8}, Case{2, 257}, Case{1, 1024},
-                        Case{1, 4096}, Case{1, 4500}}) {
-    for (Targets kind : {Targets::Distinct, Targets::FewLevels}) {
-      const std::vector<float> y = targets(c.G * c.B, kind, 900 + c.B);
-      CHECK(test::bit_equal(mine(y, c.G, gpu), mine(y, c.G)));
-    }
-  }
-}

@@ -115,7 +115,10 @@ TEST_CASE("temporal_shift float4 eligibility") {
   CHECK_FALSE(temporal_shift_vectorizable(buffer + 1, buffer, 64, 16, 8));
 }
 
-TEST_CASE("temporal_shift CUDA kernels match CPU [cuda]") {
+// The kernels' CPU/CUDA agreement is in the op-case table (op_cases.cpp); here what it
+// cannot say: the float4 kernel refuses what it cannot take, and a misaligned view falls
+// back to the scalar kernel, exactly.
+TEST_CASE("temporal_shift's Vector4 kernel refuses shapes and views it cannot take [cuda]") {
   REQUIRE_GPU_OR_SKIP();
 #ifdef LEARNER_WITH_CUDA  // the kernels themselves exist only in CUDA builds
   const Device gpu = Device::cuda(0);
@@ -123,31 +126,14 @@ TEST_CASE("temporal_shift CUDA kernels match CPU [cuda]") {
   struct Case {
     int64_t B, T, C, H, W;
   };
-  // float4-eligible shapes (incl. 7x7 with C = 256) and ones that need the scalar kernel.
-  for (const Case& k : {Case{2, 8, 64, 4, 4}, Case{1, 8, 256, 7, 7}, Case{3, 5, 17, 3, 5},
-                        Case{2, 3, 16, 7, 7}, Case{1, 1, 8, 2, 2}}) {
-    const int64_t n = k.B * k.T * k.C * k.H * k.W, HW = k.H * k.W, fold = k.C / 8;
-    Tensor x = test::random_tensor({k.B * k.T, k.C, k.H, k.W}, 31 + k.C);
-    Tensor gx = x.to(gpu);
-    std::vector<float> ref_f(n), ref_b(n);
-    temporal_shift_forward_cpu(ref_f.data(), x.data<float>(), k.B, k.T, k.C, HW, fold);
-    temporal_shift_backward_cpu(ref_b.data(), x.data<float>(), k.B, k.T, k.C, HW, fold);
-    for (ShiftKernel kernel : {ShiftKernel::Auto, ShiftKernel::Scalar, ShiftKernel::Vector4}) {
-      Tensor out = Tensor::empty(x.shape(), DType::F32, gpu);
-      if (kernel == ShiftKernel::Vector4 &&
-          !temporal_shift_vectorizable(out.data<float>(), gx.data<float>(), k.C, HW, fold)) {
-        CHECK_THROWS_AS(temporal_shift_forward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T,
-                                                    k.C, HW, fold, kernel, stream),
-                        Error);
-        continue;
-      }
-      temporal_shift_forward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T, k.C, HW, fold,
-                                  kernel, stream);
-      test::expect_close(out.to_vector(), ref_f, 0, 0, "temporal_shift forward CUDA");
-      temporal_shift_backward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T, k.C, HW, fold,
-                                   kernel, stream);
-      test::expect_close(out.to_vector(), ref_b, 0, 0, "temporal_shift backward CUDA");
-    }
+  for (const Case& k : {Case{3, 5, 17, 3, 5}, Case{2, 3, 16, 7, 7}}) {
+    const int64_t HW = k.H * k.W, fold = k.C / 8;
+    Tensor gx = test::random_tensor({k.B * k.T, k.C, k.H, k.W}, 31 + k.C).to(gpu);
+    Tensor out = Tensor::empty(gx.shape(), DType::F32, gpu);
+    REQUIRE(!temporal_shift_vectorizable(out.data<float>(), gx.data<float>(), k.C, HW, fold));
+    CHECK_THROWS_AS(temporal_shift_forward_cuda(out.data<float>(), gx.data<float>(), k.B, k.T, k.C, HW, fold,
+                                                ShiftKernel::Vector4, stream),
+                    Error);
   }
   // A misaligned view (one float in) must fall back to the scalar kernel and stay exact.
   Tensor x = test::random_tensor({2 * 4 * 16 * 4 + 1}, 77);
@@ -158,13 +144,5 @@ TEST_CASE("temporal_shift CUDA kernels match CPU [cuda]") {
                               ShiftKernel::Auto, stream);
   std::vector<float> got = out.to_vector();
   test::expect_close(std::vector<float>(got.begin() + 1, got.end()), ref, 0, 0, "misaligned shift");
-  // Through the op, with autograd.
-  Tensor xs = test::random_tensor({16, 32, 5, 5}, 78);
-  Tensor cx = xs.clone().set_requires_grad(true), gxs = xs.to(gpu).set_requires_grad(true);
-  Tensor w = test::random_tensor({16, 32, 5, 5}, 79);
-  temporal_shift(cx, 8).backward(w);
-  temporal_shift(gxs, 8).backward(w.to(gpu));
-  test::expect_close(temporal_shift(gxs, 8), temporal_shift(cx, 8), 0, 0, "op forward");
-  test::expect_close(gxs.grad(), cx.grad(), 0, 0, "op backward");
 #endif
 }
