@@ -1,10 +1,10 @@
 // The transformer ops (layer_norm, gelu, softmax with bias, batched_matmul, attention,
 // prepend_token, add_broadcast, patch_embed): each against a float64 transcription of its
-// definition, its backward against finite differences, errors, and CUDA against the CPU.
+// definition, its backward against finite differences, and errors. CUDA against the CPU:
+// their rows in the op-case table (tests/op_cases_transformer.cpp).
 #include <cmath>
 #include <vector>
 
-#include "base/runtime.h"
 #include "framework/autograd.h"
 #include "framework/ops/attention.h"
 #include "framework/ops/batched_matmul.h"
@@ -216,52 +216,4 @@ TEST_CASE("patch_embed equals a convolution with kernel = stride, dropping the r
                         {grad_input({Nf, C, H, W}, 63), grad_input({D, C, p, p}, 64), grad_input({D}, 65)});
   CHECK_THROWS_WITH_AS(patch_embed(x, test::random_tensor({D, C + 1, p, p}, 66), b),
                        doctest::Contains("must be (D, C, p, p)"), Error);
-}
-
-TEST_CASE("transformer ops on CUDA match the CPU [cuda]") {
-  REQUIRE_GPU_OR_SKIP();
-  const Device gpu = Device::cuda(0);
-  // Every op, forward and backward, through autograd on both devices. Odd sizes, rows wider
-  // than a warp, and more rows than one block holds.
-  struct OpCase {
-    const char* name;
-    std::function<Tensor(const std::vector<Tensor>&)> f;
-    std::vector<Shape> shapes;
-  };
-  const float scale = 0.35f;
-  const std::vector<OpCase> cases = {
-      {"layer_norm", [](const std::vector<Tensor>& in) { return layer_norm(in[0], in[1], in[2], 1e-6f); },
-       {{67, 197}, {197}, {197}}},
-      {"gelu", [](const std::vector<Tensor>& in) { return gelu(in[0]); }, {{1001, 3}}},
-      {"softmax", [](const std::vector<Tensor>& in) { return softmax(in[0], in[1]); }, {{5, 3, 50, 50}, {3, 50, 50}}},
-      {"batched_matmul", [](const std::vector<Tensor>& in) { return batched_matmul(in[0], in[1]); },
-       {{7, 13, 33}, {7, 33, 9}}},
-      {"attention", [scale](const std::vector<Tensor>& in) { return attention(in[0], in[1], in[2], scale, in[3]); },
-       {{12, 49, 32}, {12, 49, 32}, {12, 49, 32}, {3, 49, 49}}},
-      {"prepend_token", [](const std::vector<Tensor>& in) { return prepend_token(in[0], in[1]); },
-       {{4, 49, 37}, {1, 1, 37}}},
-      {"add_broadcast", [](const std::vector<Tensor>& in) { return add_broadcast(in[0], in[1]); },
-       {{4, 50, 37}, {1, 50, 37}}},
-      {"patch_embed", [](const std::vector<Tensor>& in) { return patch_embed(in[0], in[1], in[2]); },
-       {{3, 2, 35, 50}, {19, 2, 16, 16}, {19}}},
-  };
-  uint64_t seed = 500;
-  for (const OpCase& op : cases) {
-    CAPTURE(op.name);
-    std::vector<Tensor> cpu_in, gpu_in;
-    for (const Shape& s : op.shapes) {
-      Tensor t = test::random_tensor(s, seed++);
-      cpu_in.push_back(t.clone().set_requires_grad(true));
-      gpu_in.push_back(t.to(gpu).set_requires_grad(true));
-    }
-    Tensor cy = op.f(cpu_in), gy = op.f(gpu_in);
-    test::expect_close(gy.to(Device::cpu()), cy, 1e-5, 1e-4, op.name);
-    Tensor dy = test::random_tensor(cy.shape(), seed++);
-    cy.backward(dy);
-    gy.backward(dy.to(gpu));
-    for (size_t i = 0; i < cpu_in.size(); ++i)
-      test::expect_close(gpu_in[i].grad().to(Device::cpu()), cpu_in[i].grad(), 1e-4, 1e-4, op.name);
-    // Same inputs, same bits (no atomics anywhere in these kernels).
-    CHECK(test::bit_equal(op.f(gpu_in), gy));
-  }
 }
