@@ -28,4 +28,12 @@ void gemm_cpu(float* c, const float* a, const float* b, int64_t m, int64_t n, in
               beta, c, static_cast<int>(n));
 }
 
+void gemm_strided_batched_cpu(float* c, const float* a, const float* b, int64_t batch, int64_t m,
+                              int64_t n, int64_t k, Transpose trans_a, Transpose trans_b,
+                              float alpha, float beta, BatchStrides strides) {
+  for (int64_t i = 0; i < batch; ++i)
+    gemm_cpu(c + i * strides.c, a + i * strides.a, b + i * strides.b, m, n, k, trans_a, trans_b,
+             alpha, beta);
+}
+
 }  // namespace learner

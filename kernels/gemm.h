@@ -24,4 +24,17 @@ void gemm_cpu(float* c, const float* a, const float* b, int64_t m, int64_t n, in
 void gemm_cuda(float* c, const float* a, const float* b, int64_t m, int64_t n, int64_t k,
                Transpose trans_a, Transpose trans_b, float alpha, float beta, cudaStream_t stream);
 
+// `batch` independent products C_i = alpha op(A_i) op(B_i) + beta C_i, matrix i starting
+// stride_* floats after matrix i-1 (a stride of 0 reuses one matrix for every i). The CPU
+// loops over i with cblas_sgemm; CUDA is one cublasSgemmStridedBatched.
+struct BatchStrides {
+  int64_t a, b, c;
+};
+void gemm_strided_batched_cpu(float* c, const float* a, const float* b, int64_t batch, int64_t m,
+                              int64_t n, int64_t k, Transpose trans_a, Transpose trans_b,
+                              float alpha, float beta, BatchStrides strides);
+void gemm_strided_batched_cuda(float* c, const float* a, const float* b, int64_t batch, int64_t m,
+                               int64_t n, int64_t k, Transpose trans_a, Transpose trans_b,
+                               float alpha, float beta, BatchStrides strides, cudaStream_t stream);
+
 }  // namespace learner

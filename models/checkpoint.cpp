@@ -4,6 +4,7 @@
 #include "framework/autograd.h"
 #include "framework/nn/state_dict.h"
 #include "framework/ops/reduce.h"
+#include "models/vit_import.h"
 
 namespace learner::models {
 
@@ -20,15 +21,9 @@ void load_module(const std::string& path, nn::Module& module) {
   nn::load_state_dict(module, model_part, "", path);
 }
 
-void init_encoder(const std::string& path, VideoEncoder& encoder) {
-  const SafetensorsFile file = read_safetensors(path);
-  if (file.find("encoder.conv1.weight") != nullptr) {
-    SafetensorsFile encoder_only;
-    for (const auto& [name, t] : file.tensors)
-      if (name.rfind("encoder.", 0) == 0) encoder_only.tensors.emplace_back(name, t);
-    nn::load_state_dict(encoder, encoder_only, "encoder.", path);
-    return;
-  }
+namespace {
+
+void init_resnet(const std::string& path, const SafetensorsFile& file, VideoEncoder& encoder) {
   LEARNER_CHECK(file.find("conv1.weight") != nullptr, path,
                 ": neither a learner checkpoint (encoder.conv1.weight) nor a torchvision ResNet-18 "
                 "state_dict (conv1.weight); export one with safetensors.torch.save_file(model.state_dict())");
@@ -43,6 +38,30 @@ void init_encoder(const std::string& path, VideoEncoder& encoder) {
     renamed.tensors.emplace_back("encoder." + name, value);
   }
   nn::load_state_dict(encoder, renamed, "encoder.", path);
+}
+
+void init_vit(const std::string& path, const SafetensorsFile& file, ViTEncoder& encoder) {
+  LEARNER_CHECK(file.find("cls_token") != nullptr && file.find("pos_embed") != nullptr, path,
+                ": neither a learner ViT checkpoint (encoder.cls_token) nor a timm VisionTransformer "
+                "state_dict (cls_token, pos_embed); export one with "
+                "safetensors.torch.save_file(timm_model.state_dict())");
+  nn::load_state_dict(encoder, timm_vit_for_encoder(file, encoder.vit->config(), path), "encoder.", path);
+}
+
+}  // namespace
+
+void init_encoder(const std::string& path, ClipEncoder& encoder) {
+  const SafetensorsFile file = read_safetensors(path);
+  const bool ours = file.find("encoder.conv1.weight") != nullptr || file.find("encoder.cls_token") != nullptr;
+  if (ours) {
+    SafetensorsFile encoder_only;
+    for (const auto& [name, t] : file.tensors)
+      if (name.rfind("encoder.", 0) == 0) encoder_only.tensors.emplace_back(name, t);
+    nn::load_state_dict(encoder, encoder_only, "encoder.", path);
+    return;
+  }
+  if (auto* vit = dynamic_cast<ViTEncoder*>(&encoder)) return init_vit(path, file, *vit);
+  init_resnet(path, file, dynamic_cast<VideoEncoder&>(encoder));
 }
 
 }  // namespace learner::models

@@ -19,9 +19,10 @@ void save_module(const std::string& path, nn::Module& module,
 // unexpected or mis-shaped tensor is reported by name.
 void load_module(const std::string& path, nn::Module& module);
 
-// Initialises an encoder from either our checkpoint (names under "encoder.") or a
-// torchvision ResNet-18 state_dict (names without prefix, with fc): fc is dropped, and for
-// a one-channel encoder conv1's RGB weights are summed over the input channels.
-void init_encoder(const std::string& path, VideoEncoder& encoder);
+// Initialises an encoder from our checkpoint (names under "encoder.") or from the reference's
+// state_dict (names without prefix): a torchvision ResNet-18 for the ResNet encoders (fc
+// dropped), timm's VisionTransformer for ViT (models/vit_import.h). For a one-channel encoder
+// the first layer's RGB weights are summed over the input channels.
+void init_encoder(const std::string& path, ClipEncoder& encoder);
 
 }  // namespace learner::models

@@ -15,7 +15,7 @@ std::shared_ptr<nn::Sequential> make_mlp_head(int in_features, int out_features,
 }
 
 PretrainModel::PretrainModel(const EncoderOptions& options, Generator& gen) {
-  encoder = register_module("encoder", std::make_shared<VideoEncoder>(options, gen));
+  encoder = register_module("encoder", make_encoder(options, gen));
   head = register_module("head", make_mlp_head(encoder->embedding_width(), 1, gen));
 }
 

@@ -24,7 +24,7 @@ class PretrainModel : public nn::Module {
   Output run(const Tensor& x);                      // x is (B*T, C, H, W)
   Tensor forward(const Tensor& x) override;         // y_hat only
 
-  std::shared_ptr<VideoEncoder> encoder;
+  std::shared_ptr<ClipEncoder> encoder;
   std::shared_ptr<nn::Sequential> head;
 };
 

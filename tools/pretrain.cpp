@@ -43,7 +43,8 @@ void add_pretrain_command(CLI::App& app) {
   cmd->add_option("--lambda", o->lambda, "weight of the contrastive term")->capture_default_str();
   cmd->add_option("--eps-w", o->eps_w, "eps_w of the weighted loss")->capture_default_str();
   add_choice(cmd, "--backbone", o->backbone, train::backbone_words(),
-             "tsm (TSM-ResNet18) or resnet2d (paper Table 4 baseline)");
+             "tsm (TSM-ResNet18), resnet2d (paper Table 4 baseline), vit-tiny, vit-small or vit-base "
+             "(timm's ViT per frame, docs/transformers.md)");
   cmd->add_option("--frames", o->frames, "frames per clip, T")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--batch", o->batch, "clips per batch, B")->capture_default_str()->check(CLI::Range(2, 1 << 20));
   cmd->add_option("--epochs", o->epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);
@@ -55,12 +56,13 @@ void add_pretrain_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--lr", o->lr, "initial learning rate (cosine annealed to 0 per step)")->capture_default_str();
   cmd->add_option("--warmup-steps", o->warmup_steps, "linear warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-  add_choice(cmd, "--optimizer", o->optimizer, train::optimizer_words(), "adam or sgd");
+  add_choice(cmd, "--optimizer", o->optimizer, train::optimizer_words(),
+             "adam (the paper's), adamw (decoupled weight decay, no decay on norms, biases, embeddings, cls token) or sgd");
   cmd->add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str();
-  cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--weight-decay", o->weight_decay, "weight decay: L2 for adam and sgd, decoupled for adamw")->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed for initialisation and data order")->capture_default_str();
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--init", o->init, "encoder weights: a torchvision ResNet-18 or learner checkpoint (.safetensors)")
+  cmd->add_option("--init", o->init, "encoder weights (.safetensors): a learner checkpoint, a torchvision ResNet-18 or a timm ViT state_dict")
       ->check(CLI::ExistingFile);
   add_bool_flag(cmd, "--shuffle", o->shuffle, "reshuffle the training split every epoch");
   add_bool_flag(cmd, "--augment", o->augment, "training augmentation");

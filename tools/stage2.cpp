@@ -2,6 +2,7 @@
 #include "tools/commands.h"
 #include "tools/json_config.h"
 #include "train/embed_file.h"
+#include "train/pretrain.h"
 #include "train/stage2.h"
 
 namespace learner::tools {
@@ -59,7 +60,7 @@ void add_embed_command(CLI::App& app) {
       ->check(CLI::IsMember({"train", "val", "test", "all"}));
   cmd->add_option("--backbone", o->backbone, "the checkpoint's backbone")
       ->capture_default_str()
-      ->check(CLI::IsMember({"tsm", "resnet2d"}));
+      ->check(CLI::IsMember(train::backbone_words()));
   cmd->add_option("--frames", o->frames, "frames per clip the checkpoint was trained with")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -8,18 +8,20 @@
 #include "data/hdf5_check.h"
 #include "data/hdf5_io.h"
 #include "train/embedding.h"
+#include "train/pretrain.h"
 #include "train/pretrained.h"
 
 namespace learner::train {
 
 void run_embed(const EmbedOptions& o) {
-  LEARNER_CHECK(o.backbone == "tsm" || o.backbone == "resnet2d", "embed: --backbone must be tsm or resnet2d");
+  const auto word = backbone_words().find(o.backbone);
+  LEARNER_CHECK(word != backbone_words().end(), "embed: unknown --backbone '", o.backbone, "'");
   EncoderSpec spec;
-  spec.backbone = o.backbone == "tsm" ? models::Backbone::TSM : models::Backbone::ResNet2D;
+  spec.backbone = word->second;
   spec.frames = o.frames;
   const Device device = device_from_flag(o.device);
   auto source = std::make_shared<data::ClipStoreSource>(o.data);
-  auto model = load_pretrained(o.checkpoint, spec, source->channels(), device);
+  auto model = load_pretrained(o.checkpoint, spec, *source, device);
   const SplitEmbeddings e =
       embed_split(*model, source, data::parse_split_filter(o.split), spec.frames, 16, o.workers, device);
   LEARNER_CHECK(!e.scans.empty(), o.data, ": split '", o.split, "' has no scans");

@@ -10,7 +10,8 @@
 
 namespace learner::train {
 
-TrainedPairModel load_pair_model(const std::string& checkpoint, const EncoderSpec& spec, int channels, Device device) {
+TrainedPairModel load_pair_model(const std::string& checkpoint, const EncoderSpec& spec, int channels, int height,
+                                 int width, Device device) {
   const SafetensorsFile file = read_safetensors(checkpoint);
   SafetensorsFile encoder_part, classifier_part;
   for (const auto& [name, t] : file.tensors)
@@ -19,6 +20,8 @@ TrainedPairModel load_pair_model(const std::string& checkpoint, const EncoderSpe
   encoder_options.backbone = spec.backbone;
   encoder_options.frames = spec.frames;
   encoder_options.in_channels = channels;
+  encoder_options.image_height = height;
+  encoder_options.image_width = width;
   TrainedPairModel out;
   out.model = std::make_unique<models::PretrainModel>(encoder_options);
   nn::load_state_dict(*out.model->encoder, encoder_part, "encoder.", checkpoint);

@@ -20,8 +20,10 @@ struct TrainedPairModel {
 };
 
 // Loads `checkpoint` (a classifier file: encoder.* and classifier.*) for clips of `channels`
-// channels, in eval mode on `device`; errors name the file and the missing or misshapen tensor.
-TrainedPairModel load_pair_model(const std::string& checkpoint, const EncoderSpec& spec, int channels, Device device);
+// channels and frames of height x width (the ViT's token grid depends on it), in eval mode on
+// `device`; errors name the file and the missing or misshapen tensor.
+TrainedPairModel load_pair_model(const std::string& checkpoint, const EncoderSpec& spec, int channels, int height,
+                                 int width, Device device);
 
 // The classifier's input for scan a followed by scan b (SPEC section 5): [u_a, u_b, u_b - u_a],
 // appended to `out`.

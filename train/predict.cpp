@@ -175,7 +175,7 @@ Predictions run_predict(const PredictOptions& o) {
   const SafetensorsFile classifier_file = read_safetensors(checkpoint);
   const SafetensorsFile pretrain_file = read_safetensors(pretrain_checkpoint);
   check_same_encoder(classifier_file, checkpoint, pretrain_file, pretrain_checkpoint);
-  TrainedPairModel trained = load_pair_model(checkpoint, spec, decode.channels, device);
+  TrainedPairModel trained = load_pair_model(checkpoint, spec, decode.channels, decode.size, decode.size, device);
   nn::load_state_dict(*trained.model->head, pretrain_file, "head.", pretrain_checkpoint);
   trained.model->to(device);
 

@@ -13,6 +13,7 @@
 #include "parallel/sync_batchnorm.h"
 #include "data/loader.h"
 #include "framework/ops.h"
+#include "framework/optim/no_decay.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
 #include "base/runtime.h"
@@ -59,6 +60,11 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const PretrainOptions& o, nn::M
   optim::AdamOptions a;  // SPEC section 7: beta 0.9/0.999, eps 1e-8
   a.lr = o.lr;
   a.weight_decay = o.weight_decay;
+  if (o.optimizer == OptimizerKind::AdamW) {
+    // Decoupled decay, not on norms, biases, embeddings or tokens (framework/optim/no_decay.h).
+    a.decay = optim::WeightDecay::Decoupled;
+    return std::make_unique<optim::Adam>(model.parameters(), a, optim::weight_decay_flags(model.named_parameters()));
+  }
   return std::make_unique<optim::Adam>(model.parameters(), a);
 }
 
@@ -102,12 +108,14 @@ const std::map<std::string, Similarity>& similarity_words() {
 }
 const std::map<std::string, models::Backbone>& backbone_words() {
   static const std::map<std::string, models::Backbone> words = {
-      {"tsm", models::Backbone::TSM}, {"resnet2d", models::Backbone::ResNet2D}};
+      {"tsm", models::Backbone::TSM},           {"resnet2d", models::Backbone::ResNet2D},
+      {"vit-tiny", models::Backbone::ViTTiny},  {"vit-small", models::Backbone::ViTSmall},
+      {"vit-base", models::Backbone::ViTBase}};
   return words;
 }
 const std::map<std::string, OptimizerKind>& optimizer_words() {
   static const std::map<std::string, OptimizerKind> words = {
-      {"adam", OptimizerKind::Adam}, {"sgd", OptimizerKind::SGD}};
+      {"adam", OptimizerKind::Adam}, {"adamw", OptimizerKind::AdamW}, {"sgd", OptimizerKind::SGD}};
   return words;
 }
 const std::map<std::string, data::Sampling>& sampling_words() {
@@ -191,6 +199,8 @@ int run_pretrain(const PretrainOptions& o) {
   encoder_options.backbone = o.backbone;
   encoder_options.frames = o.frames;
   encoder_options.in_channels = source->channels();
+  encoder_options.image_height = source->height();
+  encoder_options.image_width = source->width();
   models::PretrainModel model(encoder_options, init_gen);
   if (!o.init.empty() && !o.resume) models::init_encoder(o.init, *model.encoder);
   model.to(device);

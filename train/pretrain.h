@@ -14,7 +14,7 @@
 namespace learner::train {
 
 enum class LossKind { MSE, MSE_CL, MSE_WCL };  // --loss mse | cl | wcl
-enum class OptimizerKind { Adam, SGD };
+enum class OptimizerKind { Adam, AdamW, SGD };  // --optimizer adam | adamw | sgd
 
 struct PretrainOptions {
   std::string data;          // clip store (.h5)

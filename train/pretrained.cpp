@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "models/checkpoint.h"
+#include "train/pretrain.h"
 
 namespace learner::train {
 
@@ -27,19 +28,22 @@ nlohmann::json read_run_config(const std::string& run) {
 EncoderSpec encoder_spec_of_run(const nlohmann::json& config, const std::string& run) {
   EncoderSpec spec;
   const std::string backbone = config.value("backbone", "tsm");
-  LEARNER_CHECK(backbone == "tsm" || backbone == "resnet2d", run, "/config.json: unknown backbone '", backbone, "'");
-  spec.backbone = backbone == "tsm" ? models::Backbone::TSM : models::Backbone::ResNet2D;
+  const auto word = backbone_words().find(backbone);
+  LEARNER_CHECK(word != backbone_words().end(), run, "/config.json: unknown backbone '", backbone, "'");
+  spec.backbone = word->second;
   spec.frames = config.value("frames", 8);
   LEARNER_CHECK(spec.frames > 0, run, "/config.json: frames must be positive");
   return spec;
 }
 
 std::unique_ptr<models::PretrainModel> load_pretrained(const std::string& checkpoint, const EncoderSpec& spec,
-                                                       int channels, Device device) {
+                                                       const data::FrameSource& source, Device device) {
   models::EncoderOptions options;
   options.backbone = spec.backbone;
   options.frames = spec.frames;
-  options.in_channels = channels;
+  options.in_channels = source.channels();
+  options.image_height = source.height();
+  options.image_width = source.width();
   auto model = std::make_unique<models::PretrainModel>(options);
   models::load_module(checkpoint, *model);
   model->to(device);

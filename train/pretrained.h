@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/frame_source.h"
 #include "models/heads.h"
 
 namespace learner::train {
@@ -24,9 +25,10 @@ struct EncoderSpec {
 // The backbone and frames a run was trained with (its config.json).
 EncoderSpec encoder_spec_of_run(const nlohmann::json& config, const std::string& run);
 
-// A PretrainModel for clips of `channels` channels, loaded from `checkpoint` (a pretrain
-// checkpoint: encoder.* and head.*; optimizer.* state is ignored), moved to `device`.
+// A PretrainModel for the clips of `source` (its channels and frame size), loaded from
+// `checkpoint` (a pretrain checkpoint: encoder.* and head.*; optimizer.* state is ignored),
+// moved to `device`.
 std::unique_ptr<models::PretrainModel> load_pretrained(const std::string& checkpoint, const EncoderSpec& spec,
-                                                       int channels, Device device);
+                                                       const data::FrameSource& source, Device device);
 
 }  // namespace learner::train

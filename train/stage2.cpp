@@ -158,7 +158,7 @@ void run_classify(const ClassifyOptions& o) {
   const Device device = device_from_flag(o.device);
   const std::string checkpoint = o.checkpoint.empty() ? o.run + "/checkpoints/best.safetensors" : o.checkpoint;
   auto source = std::make_shared<data::ClipStoreSource>(data_path(o.data, config, o.run));
-  auto model = load_pretrained(checkpoint, spec, source->channels(), device);
+  auto model = load_pretrained(checkpoint, spec, *source, device);
   RunFolder folder(o.run, FolderMode::Resume);
 
   const SplitEmbeddings all = embed_all(*model, source, spec, o.workers, device);
@@ -260,7 +260,8 @@ void run_eval(const EvalOptions& o) {
   const data::SplitFilter filter = data::parse_split_filter(o.split);
 
   // The classifier file holds the frozen encoder (encoder.*) and the classifier (classifier.*).
-  TrainedPairModel trained = load_pair_model(checkpoint, spec, source->channels(), device);
+  TrainedPairModel trained = load_pair_model(checkpoint, spec, source->channels(), source->height(),
+                                            source->width(), device);
   models::PairClassifier& classifier = *trained.classifier;
 
   const SplitEmbeddings all = embed_all(*trained.model, source, spec, o.workers, device);

@@ -29,6 +29,18 @@ void normal_(Tensor& t, float mean, float std, Generator& gen) {
   assign(t, v);
 }
 
+void trunc_normal_(Tensor& t, float mean, float std, float lo, float hi, Generator& gen) {
+  LEARNER_CHECK(lo < hi && mean - 6 * std < hi && mean + 6 * std > lo, "trunc_normal_: the interval [", lo, ", ",
+                hi, "] holds almost none of N(", mean, ", ", std, ")");
+  std::vector<float> v(t.numel());
+  for (float& x : v) {
+    do {
+      x = gen.normal(mean, std);
+    } while (x < lo || x > hi);
+  }
+  assign(t, v);
+}
+
 void constant_(Tensor& t, float value) { assign(t, std::vector<float>(t.numel(), value)); }
 
 int64_t fan_in(const Tensor& weight) { return weight.size(1) * receptive_field(weight); }

@@ -10,6 +10,8 @@ namespace learner::nn {
 void uniform_(Tensor& t, float lo, float hi, Generator& gen);
 void normal_(Tensor& t, float mean, float std, Generator& gen);
 void constant_(Tensor& t, float value);
+// torch.nn.init.trunc_normal_: N(mean, std) redrawn until it falls inside [lo, hi].
+void trunc_normal_(Tensor& t, float mean, float std, float lo, float hi, Generator& gen);
 
 // fan_in = size(1) * receptive field; fan_out = size(0) * receptive field.
 int64_t fan_in(const Tensor& weight);

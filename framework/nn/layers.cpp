@@ -5,6 +5,7 @@
 #include "framework/ops/batchnorm.h"
 #include "framework/ops/dropout.h"
 #include "framework/ops/elementwise.h"
+#include "framework/ops/layer_norm.h"
 #include "framework/ops/linear.h"
 
 namespace learner::nn {
@@ -64,6 +65,16 @@ Linear::Linear(int in_features, int out_features, bool with_bias, Generator& gen
 }
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
+
+LayerNorm::LayerNorm(int features, float eps) : eps_(eps) {
+  LEARNER_CHECK(features > 0, "LayerNorm: features must be positive, got ", features);
+  weight = Tensor::ones({features});
+  bias = Tensor::zeros({features});
+  register_parameter("weight", &weight);
+  register_parameter("bias", &bias);
+}
+
+Tensor LayerNorm::forward(const Tensor& x) { return layer_norm(x, weight, bias, eps_); }
 
 Tensor ReLU::forward(const Tensor& x) { return relu(x); }
 

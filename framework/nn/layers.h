@@ -57,6 +57,16 @@ class Linear : public Module {
   Tensor bias;    // (out)
 };
 
+// LayerNorm over the last dimension (torch.nn.LayerNorm(D, eps)): weight ones, bias zeros.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(int features, float eps = 1e-5f);
+  Tensor forward(const Tensor& x) override;
+  Tensor weight, bias;  // (D)
+ private:
+  float eps_;
+};
+
 class ReLU : public Module {
  public:
   Tensor forward(const Tensor& x) override;

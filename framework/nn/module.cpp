@@ -19,7 +19,7 @@ std::vector<NamedTensor> Module::named_parameters(const std::string& prefix) {
   std::vector<NamedTensor> out;
   for (auto& [name, t] : parameters_) out.emplace_back(prefix + name, t);
   for (auto& [name, child] : children_) {
-    auto sub = child->named_parameters(prefix + name + ".");
+    auto sub = child->named_parameters(name.empty() ? prefix : prefix + name + ".");
     out.insert(out.end(), sub.begin(), sub.end());
   }
   return out;
@@ -29,7 +29,7 @@ std::vector<NamedTensor> Module::named_buffers(const std::string& prefix) {
   std::vector<NamedTensor> out;
   for (auto& [name, t] : buffers_) out.emplace_back(prefix + name, t);
   for (auto& [name, child] : children_) {
-    auto sub = child->named_buffers(prefix + name + ".");
+    auto sub = child->named_buffers(name.empty() ? prefix : prefix + name + ".");
     out.insert(out.end(), sub.begin(), sub.end());
   }
   return out;

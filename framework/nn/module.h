@@ -50,6 +50,8 @@ class Module {
   enum class Placement { FollowModule, Host };
   void register_buffer(const std::string& name, Tensor* tensor,
                        Placement placement = Placement::FollowModule);
+  // A child registered under the empty name adds no name component: its tensors appear as
+  // the parent's own (how a clip encoder wraps its backbone and keeps the backbone's names).
   template <typename M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
     children_.emplace_back(name, module);

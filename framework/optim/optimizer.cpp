@@ -5,6 +5,7 @@
 
 #include "framework/nvtx.h"
 #include "base/runtime.h"
+#include "kernels/elementwise.h"
 #include "kernels/optimizer_update.h"
 
 namespace learner::optim {
@@ -26,8 +27,11 @@ void check_grad(const Tensor& p, const Tensor& g, size_t index) {
 }
 }  // namespace
 
-Adam::Adam(std::vector<Tensor*> params, const AdamOptions& options)
-    : Optimizer(std::move(params), options.lr), options_(options) {
+Adam::Adam(std::vector<Tensor*> params, const AdamOptions& options, std::vector<bool> decays)
+    : Optimizer(std::move(params), options.lr), options_(options), decays_(std::move(decays)) {
+  if (decays_.empty()) decays_.assign(params_.size(), true);
+  LEARNER_CHECK(decays_.size() == params_.size(), "adam: ", decays_.size(), " weight-decay flags for ",
+                params_.size(), " parameters");
   for (Tensor* p : params_) {
     exp_avg_.push_back(Tensor::zeros(p->shape(), DType::F32, p->device()));
     exp_avg_sq_.push_back(Tensor::zeros(p->shape(), DType::F32, p->device()));
@@ -43,7 +47,6 @@ void Adam::step() {
   s.beta1 = options_.beta1;
   s.beta2 = options_.beta2;
   s.eps = options_.eps;
-  s.weight_decay = options_.weight_decay;
   s.step_size = static_cast<float>(lr_ / (1.0 - std::pow(static_cast<double>(options_.beta1), t)));
   s.bias_correction2_sqrt =
       static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(options_.beta2), t)));
@@ -56,6 +59,19 @@ void Adam::step() {
     if (exp_avg_[i].device() != p.device()) {
       exp_avg_[i] = exp_avg_[i].to(p.device());
       exp_avg_sq_[i] = exp_avg_sq_[i].to(p.device());
+    }
+    const float decay = decays_[i] ? options_.weight_decay : 0.f;
+    const bool decoupled = options_.decay == WeightDecay::Decoupled;
+    s.weight_decay = decoupled ? 0.f : decay;
+    if (decoupled && decay != 0.f) {
+      // PyTorch computes 1 - lr * weight_decay in double, then scales in float.
+      const auto shrink = static_cast<float>(1.0 - static_cast<double>(lr_) * static_cast<double>(decay));
+      if (p.device().is_cuda()) {
+        LEARNER_CUDA_CALL("adamw", scale_cuda(p.data<float>(), shrink, p.data<float>(), p.numel(),
+                                              stream_for(p.device())));
+      } else {
+        scale_cpu(p.data<float>(), shrink, p.data<float>(), p.numel());
+      }
     }
     if (p.device().is_cuda()) {
       LEARNER_CUDA_CALL("adam", adam_step_cuda(p.data<float>(), exp_avg_[i].data<float>(),

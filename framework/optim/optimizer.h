@@ -35,22 +35,32 @@ class Optimizer {
   int64_t steps_ = 0;
 };
 
+// How weight decay enters Adam: L2 adds weight_decay * param to the gradient (torch.optim.Adam);
+// Decoupled first shrinks the parameter, param *= 1 - lr * weight_decay, then takes the plain
+// Adam step (torch.optim.AdamW, Loshchilov & Hutter).
+enum class WeightDecay { L2, Decoupled };
+
 struct AdamOptions {
   float lr = 1e-3f;
   float beta1 = 0.9f, beta2 = 0.999f;
   float eps = 1e-8f;
   float weight_decay = 0.f;
+  WeightDecay decay = WeightDecay::L2;
 };
 
 // Adam with PyTorch's bias correction; the update is one fused kernel per parameter.
+// `decays` says per parameter whether weight decay applies (empty: to all), as a PyTorch
+// param group with weight_decay 0 does for the rest.
 class Adam : public Optimizer {
  public:
-  Adam(std::vector<Tensor*> params, const AdamOptions& options = AdamOptions());
+  Adam(std::vector<Tensor*> params, const AdamOptions& options = AdamOptions(),
+       std::vector<bool> decays = {});
   void step() override;
   std::vector<std::pair<std::string, Tensor*>> state() override;
 
  private:
   AdamOptions options_;
+  std::vector<bool> decays_;
   std::vector<Tensor> exp_avg_, exp_avg_sq_;
 };
 

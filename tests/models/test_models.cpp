@@ -63,7 +63,7 @@ TEST_CASE("the temporal shift lets a frame see its neighbours; the 2D baseline d
   const Tensor x2 = Tensor::from_vector(v, x.shape());
   // Per-frame features (B*T, 512), before the clip pooling.
   auto frame0 = [](models::VideoEncoder& e, const Tensor& in) {
-    return e.models::ResNet18::forward(in).to_vector();
+    return e.resnet->forward(in).to_vector();
   };
   const std::vector<float> flat_a = frame0(flat, x), flat_b = frame0(flat, x2);
   const std::vector<float> tsm_a = frame0(tsm, x), tsm_b = frame0(tsm, x2);
@@ -95,7 +95,7 @@ TEST_CASE("checkpoint round trip gives identical bits; a model of another shape 
   const std::string path = temp_path("pre.safetensors");
   Generator gen(4);
   models::PretrainModel a(small_options(models::Backbone::TSM), gen);
-  a.encoder->bn1->num_batches_tracked.data<int64_t>()[0] = 11;
+  dynamic_cast<models::VideoEncoder&>(*a.encoder).resnet->bn1->num_batches_tracked.data<int64_t>()[0] = 11;
   models::save_module(path, a, {{"learner", "test"}});
   Generator other(5);
   models::PretrainModel b(small_options(models::Backbone::TSM), other);
@@ -121,12 +121,12 @@ TEST_CASE("a torchvision ResNet-18 state_dict initialises the encoder; RGB conv1
   models::save_module(path, imagenet);  // torchvision names: no prefix, with fc
   models::VideoEncoder gray(small_options(models::Backbone::TSM), gen);
   models::init_encoder(path, gray);
-  const std::vector<float> rgb = imagenet.conv1->weight.to_vector(), g = gray.conv1->weight.to_vector();
+  const std::vector<float> rgb = imagenet.conv1->weight.to_vector(), g = gray.resnet->conv1->weight.to_vector();
   REQUIRE(g.size() == rgb.size() / 3);
   for (size_t o = 0; o < 64; ++o)
     for (size_t k = 0; k < 49; ++k)
       CHECK(g[o * 49 + k] == doctest::Approx(rgb[o * 147 + k] + rgb[o * 147 + 49 + k] + rgb[o * 147 + 98 + k]));
-  CHECK(test::bit_equal(*gray.layer3->named_parameters()[0].second, *imagenet.layer3->named_parameters()[0].second));
+  CHECK(test::bit_equal(*gray.resnet->layer3->named_parameters()[0].second, *imagenet.layer3->named_parameters()[0].second));
 
   // Our own pre-training checkpoint works the same way.
   const std::string ours = temp_path("ours.safetensors");
@@ -134,7 +134,8 @@ TEST_CASE("a torchvision ResNet-18 state_dict initialises the encoder; RGB conv1
   models::save_module(ours, pre);
   models::VideoEncoder again(small_options(models::Backbone::TSM), gen);
   models::init_encoder(ours, again);
-  CHECK(test::bit_equal(*again.layer4->named_parameters()[0].second, *pre.encoder->layer4->named_parameters()[0].second));
+  CHECK(test::bit_equal(*again.resnet->layer4->named_parameters()[0].second,
+                        *dynamic_cast<models::VideoEncoder&>(*pre.encoder).resnet->layer4->named_parameters()[0].second));
   std::remove(path.c_str());
   std::remove(ours.c_str());
 }

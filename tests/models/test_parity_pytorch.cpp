@@ -199,7 +199,7 @@ TEST_CASE("a checkpoint we write loads into PyTorch with load_state_dict(strict=
   REQUIRE_MESSAGE(::pclose(pipe) == 0, "PyTorch refused the checkpoint: ", cmd);
   REQUIRE(got);
   double ours = 0;
-  for (float w : model.encoder->layer2->named_parameters()[0].second->to_vector()) ours += w;
+  for (float w : dynamic_cast<models::VideoEncoder&>(*model.encoder).resnet->layer2->named_parameters()[0].second->to_vector()) ours += w;
   CHECK(std::stod(line) == doctest::Approx(ours).epsilon(1e-6));
   std::remove(path.c_str());
 }

@@ -562,6 +562,7 @@ const std::vector<OpCase>& op_cases() {
     shape_rows(r);
     temporal_shift_rows(r);
     optimizer_rows(r);
+    transformer_op_rows(r);
     return r;
   }();
   return rows;

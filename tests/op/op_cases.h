@@ -58,4 +58,7 @@ struct OpCase {
 // The table, in the order of framework/ops/*.h.
 const std::vector<OpCase>& op_cases();
 
+// The transformer ops' rows (tests/op/op_cases_transformer.cpp), appended to the table.
+void transformer_op_rows(std::vector<OpCase>& rows);
+
 }  // namespace learner::test
