@@ -72,6 +72,9 @@ ClipStoreWriter::ClipStoreWriter(const std::string& path, const ClipStoreLayout&
   // A user block at the start, for the whole-file checksum commit() writes (docs/format.md).
   h5::PropList creation(H5_CHECK(H5Pcreate(H5P_FILE_CREATE)));
   H5_CHECK(H5Pset_userblock(creation.get(), kClipStoreUserblock));
+  // The root group's object header would hold its creation and modification times (the
+  // datasets' and /scans' are off below): two packs a second apart would differ in bytes.
+  H5_CHECK(H5Pset_obj_track_times(creation.get(), 0));
   errno = 0;
   const hid_t file = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, creation.get(), access.get());
   if (file < 0) {
