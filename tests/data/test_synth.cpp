@@ -22,19 +22,12 @@ using namespace learner::data::synth;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Every file under `dir` (relative name -> bytes).
 std::map<std::string, std::string> snapshot(const std::string& dir) {
   std::map<std::string, std::string> files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
     if (e.is_regular_file())
-      files[std::filesystem::relative(e.path(), dir).string()] = read_file(e.path().string());
+      files[std::filesystem::relative(e.path(), dir).string()] = test::read_file(e.path().string());
   return files;
 }
 

@@ -61,11 +61,6 @@ PackOptions small_options(const std::string& manifest, const std::string& out) {
   return o;
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Files other than the inputs: what a failed pack might leave behind.
 std::vector<std::string> outputs(const std::string& dir) {
   std::vector<std::string> out;
@@ -131,7 +126,7 @@ TEST_CASE("pack output is deterministic and the split ignores manifest order") {
   PackOptions three = small_options(c.manifest(rows), c.dir / "b.h5");
   three.workers = 3;
   pack_clips(three);
-  CHECK(read_bytes(c.dir / "a.h5") == read_bytes(c.dir / "b.h5"));
+  CHECK(test::read_file(c.dir / "a.h5") == test::read_file(c.dir / "b.h5"));
 
   std::reverse(rows.begin(), rows.end());
   std::rotate(rows.begin(), rows.begin() + 2, rows.end());
@@ -202,7 +197,7 @@ TEST_CASE("bad manifests and files fail with the line, file and problem, and lea
       {{ok, "p1,p1-b,2,900,p1_b.avi,,,,"}, "m.csv line 3, column 'score': 900 lies outside the score range [0, 500]"},
   };
   test::write_video(c.dir / "empty.avi", 0, 8, 8, 5.0);
-  test::write_text(c.dir / "truncated.mp4", read_bytes(c.dir / "p1_b.avi").substr(0, 300));
+  test::write_text(c.dir / "truncated.mp4", test::read_file(c.dir / "p1_b.avi").substr(0, 300));
   for (const Case& k : cases) {
     CAPTURE(k.expected);
     const std::string manifest = c.manifest(k.rows);

@@ -27,11 +27,6 @@ std::string pretrain(const std::string& out, const std::string& extra) {
          " --frames 4 --batch 4 --epochs 3 --validate 0 --workers 1 --device cpu " + extra;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 int64_t steps_logged(const std::string& metrics) {
   std::ifstream in(metrics);
   int64_t n = 0;
@@ -68,7 +63,7 @@ TEST_CASE("pretrain: stop at N/2 steps, resume to N: the same bits as N straight
   auto resumed = run_command(test::learner_binary() + " pretrain --resume --out " + (dir / "half") + " --steps 6");
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
   CHECK(resumed.output.find("resumed from") != std::string::npos);
-  CHECK(read_file(dir / "half/checkpoints/last.safetensors") == read_file(dir / "straight/checkpoints/last.safetensors"));
+  CHECK(test::read_file(dir / "half/checkpoints/last.safetensors") == test::read_file(dir / "straight/checkpoints/last.safetensors"));
   CHECK(steps_logged(dir / "half/metrics.jsonl") == 6);
 }
 
@@ -87,8 +82,8 @@ TEST_CASE("pretrain: kill -9 mid-run, resume: the same bits as an uninterrupted 
 
   auto resumed = run_command(test::learner_binary() + " pretrain --resume --out " + (dir / "killed"));
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
-  CHECK(read_file(dir / "killed/checkpoints/last.safetensors") ==
-        read_file(dir / "straight/checkpoints/last.safetensors"));
+  CHECK(test::read_file(dir / "killed/checkpoints/last.safetensors") ==
+        test::read_file(dir / "straight/checkpoints/last.safetensors"));
   CHECK(steps_logged(dir / "killed/metrics.jsonl") == 8);
 }
 
@@ -100,7 +95,7 @@ TEST_CASE("pretrain: SIGTERM saves once and exits cleanly; resume completes") {
   int status = 0;
   ::waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
-  const std::string log = read_file(dir / "log");
+  const std::string log = test::read_file(dir / "log");
   if (WEXITSTATUS(status) == 0) {
     MESSAGE("the run finished before SIGTERM arrived; nothing to check");
     return;
@@ -150,7 +145,7 @@ TEST_CASE("pretrain: verification mode and a config file whose values flags over
   auto run = run_command(test::learner_binary() + " pretrain --config " + (dir / "cfg.json") + " --out " +
                          (dir / "v") + " --lr 0.0001 --steps 2");
   REQUIRE_MESSAGE(run.exit_code == 0, run.output);
-  const std::string config = read_file(dir / "v/config.json");
+  const std::string config = test::read_file(dir / "v/config.json");
   CHECK(config.find("\"sampling\": \"center\"") != std::string::npos);
   CHECK(config.find("\"lr\": 9.99") != std::string::npos);  // 1e-4 as a float
   CHECK(test::file_exists(dir / "v/checkpoints/best.safetensors"));
@@ -177,8 +172,8 @@ TEST_CASE("pretrain: SIGTERM to the ranks of an mpirun job stops every rank at o
   ::waitpid(pid, &status, 0);
   CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
   // The run folder's own log: mpirun may exit before it has forwarded the ranks' last lines.
-  const std::string log = read_file(run + "/log.txt");
-  CHECK_MESSAGE(log.find("stopped by signal 15") != std::string::npos, log, read_file(dir / "log"));
+  const std::string log = test::read_file(run + "/log.txt");
+  CHECK_MESSAGE(log.find("stopped by signal 15") != std::string::npos, log, test::read_file(dir / "log"));
   REQUIRE(test::file_exists(run + "/checkpoints/last.safetensors"));
   for (const auto& entry : std::filesystem::directory_iterator(run + "/checkpoints"))
     CHECK_MESSAGE(entry.path().string().find(".tmp") == std::string::npos, "a half-written checkpoint: ", entry.path());

@@ -26,19 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// test::TempDir, seen as an fs::path.
-struct TempDir {
-  test::TempDir dir{"report"};
-  fs::path path = dir.path();
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void put(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // A run folder as the training commands write it: pre-training with val each epoch and a
@@ -94,13 +81,13 @@ void check_error(const std::function<void()>& f, const std::vector<std::string>&
 // Runs a shell command, returning its exit code and its stdout + stderr.
 std::pair<int, std::string> run(const std::string& cmd, const fs::path& log) {
   const int status = std::system((cmd + " >" + log.string() + " 2>&1").c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(log)};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_file(log)};
 }
 
 }  // namespace
 
 TEST_CASE("report: two runs end to end") {
-  TempDir tmp;
+  test::TempPath tmp{"report"};
   const std::vector<int64_t> good = {0, 0, 1, 1, 1, 2, 2, 2, 1, 0}, worse = {0, 1, 1, 2, 1, 2, 0, 2, 0, 0};
   const fs::path a = make_run(tmp.path, "mse_seed1", "mse", 1, worse, 30.5);
   const fs::path b = make_run(tmp.path, "cl_seed1", "cl", 1, good, 20.25);
@@ -121,7 +108,7 @@ TEST_CASE("report: two runs end to end") {
   for (const std::string& name : expected)
     if (name.size() > 4 && name.substr(name.size() - 4) == ".svg") {
       ++svgs;
-      const test::XmlSummary s = test::check_xml(slurp(out / name));
+      const test::XmlSummary s = test::check_xml(test::read_file(out / name));
       CHECK_MESSAGE(s.ok, name, ": ", s.error);
     }
   for (const char* name : {"curves_pretrain_loss.svg", "curves_pretrain_mae.svg", "curves_pretrain_spearman.svg",
@@ -129,7 +116,7 @@ TEST_CASE("report: two runs end to end") {
                            "fig1_mean_by_hs_difference.svg", "confusion_mse_seed1.svg", "confusion_cl_seed1.svg"})
     CHECK_MESSAGE(fs::exists(out / name), name);
 
-  const std::string md = slurp(out / "report.md");
+  const std::string md = test::read_file(out / "report.md");
   // Summary rows: accuracy and F1 from eval.json, MAE and Spearman from the test record.
   const ClassificationReport cl = classification_report({0, 0, 1, 1, 1, 2, 2, 2, 1, 0}, good);
   CHECK(cl.accuracy == 1.0);
@@ -146,7 +133,7 @@ TEST_CASE("report: two runs end to end") {
   CHECK(md.find("\"loss\": \"cl\"") != std::string::npos);           // the config, verbatim
 
   // The HTML holds the same figures inline and is well-formed XML after its doctype.
-  const std::string html = slurp(out / "report.html");
+  const std::string html = test::read_file(out / "report.html");
   REQUIRE(html.rfind("<!DOCTYPE html>\n", 0) == 0);
   const test::XmlSummary h = test::check_xml(html.substr(std::strlen("<!DOCTYPE html>\n")));
   REQUIRE_MESSAGE(h.ok, h.error);
@@ -160,7 +147,7 @@ TEST_CASE("report: two runs end to end") {
 }
 
 TEST_CASE("report: runs of one configuration are averaged; same-named folders stay apart") {
-  TempDir tmp;
+  test::TempPath tmp{"report"};
   const std::vector<int64_t> half = {0, 0, 1, 1, 1, 0, 0, 0, 0, 1};  // 5 of 10 right
   const std::vector<int64_t> most = {0, 0, 1, 1, 1, 2, 2, 0, 0, 1};  // 7 of 10 right
   const fs::path a = make_run(tmp.path / "x", "run", "cl", 1, half, 10);
@@ -168,7 +155,7 @@ TEST_CASE("report: runs of one configuration are averaged; same-named folders st
   ReportOptions options;
   options.out_dir = (tmp.path / "out").string();
   write_report({a.string(), b.string()}, options);
-  const std::string md = slurp(tmp.path / "out" / "report.md");
+  const std::string md = test::read_file(tmp.path / "out" / "report.md");
   CHECK(md.find("### Mean ± standard deviation over runs with the same backbone, loss, sim, lambda") != std::string::npos);
   // Accuracy 50 and 70: mean 60, sample std 14.14; MAE 10 and 14: 12 +- 2.828.
   CHECK_MESSAGE(md.find("| tsm | cl | cos | 1.0 | 2 | 60.00 ± 14.14 |") != std::string::npos, md);
@@ -180,17 +167,17 @@ TEST_CASE("report: runs of one configuration are averaged; same-named folders st
   // --group-by a key that differs: no averaging.
   options.group_by = {"seed"};
   write_report({a.string(), b.string()}, options);
-  CHECK(slurp(tmp.path / "out" / "report.md").find("Mean ± standard deviation") == std::string::npos);
+  CHECK(test::read_file(tmp.path / "out" / "report.md").find("Mean ± standard deviation") == std::string::npos);
 }
 
 TEST_CASE("report: missing optional files are skipped with a note") {
-  TempDir tmp;
+  test::TempPath tmp{"report"};
   const fs::path a = make_run(tmp.path, "bare", "mse", 3, {}, 12, false);
   fs::remove(a / "config.json");
   ReportOptions options;
   options.out_dir = (tmp.path / "out").string();
   write_report({a.string()}, options);
-  const std::string md = slurp(tmp.path / "out" / "report.md");
+  const std::string md = test::read_file(tmp.path / "out" / "report.md");
   CHECK(md.find("Note: no config.json.") != std::string::npos);
   CHECK(md.find("Note: no embedding_analysis.json: Fig. 1 analysis skipped.") != std::string::npos);
   CHECK(md.find("Note: no eval.json: confusion matrix skipped.") != std::string::npos);
@@ -203,7 +190,7 @@ TEST_CASE("report: missing optional files are skipped with a note") {
   put(a / "metrics.jsonl", "");
   put(a / "embedding_analysis.json", "{\"pairs\": [[0.5, 10], [0.5, 20], [0.5, 30]], \"spearman\": null, \"split\": \"test\"}");
   write_report({a.string()}, options);
-  const std::string md2 = slurp(tmp.path / "out" / "report.md");
+  const std::string md2 = test::read_file(tmp.path / "out" / "report.md");
   CHECK(md2.find("Note: metrics.jsonl has no records yet.") != std::string::npos);
   CHECK(md2.find("| bare | - | - | - | n/a |") != std::string::npos);
   CHECK(md2.find("## Training curves") == std::string::npos);
@@ -211,7 +198,7 @@ TEST_CASE("report: missing optional files are skipped with a note") {
 }
 
 TEST_CASE("report: a bad metrics.jsonl line is an error naming file and line; nothing is written") {
-  TempDir tmp;
+  test::TempPath tmp{"report"};
   const fs::path good = make_run(tmp.path, "good", "cl", 1, {0, 0, 1, 1, 1, 2, 2, 2, 1, 0}, 10);
   const fs::path bad = make_run(tmp.path, "bad", "cl", 2, {0, 0, 1, 1, 1, 2, 2, 2, 1, 0}, 10);
   const fs::path out = tmp.path / "out";
@@ -251,7 +238,7 @@ TEST_CASE("report: a bad metrics.jsonl line is an error naming file and line; no
 }
 
 TEST_CASE("report: run folder readers") {
-  TempDir tmp;
+  test::TempPath tmp{"report"};
   put(tmp.path / "m.jsonl", "{\"step\": 3, \"epoch\": 1, \"phase\": \"val\", \"mae\": 2.5, \"spearman\": null, "
                             "\"note\": \"x\", \"flag\": true}\n");
   const std::vector<MetricRecord> m = read_metrics_jsonl((tmp.path / "m.jsonl").string());
@@ -278,7 +265,7 @@ TEST_CASE("report: run folder readers") {
 TEST_CASE("report: the learner command") {
   const std::string learner = std::string(LEARNER_BUILD_DIR) + "/learner";
   REQUIRE_MESSAGE(fs::exists(learner), learner, " is not built (cmake --build build builds it with the tests)");
-  TempDir tmp;
+  test::TempPath tmp{"report"};
   const fs::path a = make_run(tmp.path, "one", "cl", 1, {0, 0, 1, 1, 1, 2, 2, 2, 1, 0}, 10);
   const fs::path out = tmp.path / "out";
   const fs::path log = tmp.path / "log.txt";

@@ -20,17 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// test::TempDir, seen as an fs::path.
-struct TempDir {
-  test::TempDir dir{"tfevents"};
-  fs::path path = dir.path();
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 uint64_t read_le(const std::string& s, size_t pos, int bytes) {
   uint64_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(s[pos + i]);
@@ -162,7 +151,7 @@ TEST_CASE("tfevents: exact bytes of a scalar event and a record") {
 }
 
 TEST_CASE("tfevents: EventWriter's file parses back, and Python reads it independently") {
-  TempDir dir;
+  test::TempPath dir{"tfevents"};
   std::string path;
   const std::string long_tag(200, 'x');  // a length that needs a two-byte varint
   const std::vector<Scalar> written = {{1e9 + 0.25, 0, "pretrain/loss", 1.75f},
@@ -174,7 +163,7 @@ TEST_CASE("tfevents: EventWriter's file parses back, and Python reads it indepen
     path = writer.path();
     for (const Scalar& s : written) writer.add_scalar(s.tag, s.value, s.step, s.wall_time);
     // Flushed after each write: the file is complete before the writer closes.
-    CHECK(read_records(read_bytes(path)).size() == written.size() + 1);
+    CHECK(read_records(test::read_file(path)).size() == written.size() + 1);
     writer.add_scalar("now", 2.f, 9);
   }
   const std::string name = fs::path(path).filename().string();
@@ -182,7 +171,7 @@ TEST_CASE("tfevents: EventWriter's file parses back, and Python reads it indepen
   const double stamp = std::atof(name.substr(std::strlen("events.out.tfevents.")).c_str());
   CHECK(std::fabs(stamp - unix_time_now()) < 60);
 
-  const std::vector<std::string> payloads = read_records(read_bytes(path));
+  const std::vector<std::string> payloads = read_records(test::read_file(path));
   REQUIRE(payloads.size() == written.size() + 2);
   const std::vector<Field> first = parse_message(payloads[0]);
   REQUIRE(first.size() == 2);
@@ -217,7 +206,7 @@ TEST_CASE("tfevents: EventWriter's file parses back, and Python reads it indepen
   }
 
   // The Python reader does check: one flipped payload byte fails it.
-  std::string data = read_bytes(path);
+  std::string data = test::read_file(path);
   data[data.size() - 6] ^= 0x01;
   const std::string corrupt = (dir.path / "corrupt.tfevents").string();
   std::ofstream(corrupt, std::ios::binary) << data;
@@ -226,12 +215,12 @@ TEST_CASE("tfevents: EventWriter's file parses back, and Python reads it indepen
 }
 
 TEST_CASE("tfevents: two writers in one folder never share a file; a missing folder is an error") {
-  TempDir dir;
+  test::TempPath dir{"tfevents"};
   EventWriter a(dir.path.string()), b(dir.path.string());
   CHECK(a.path() != b.path());
   a.add_scalar("a", 1.f, 0);
   b.add_scalar("b", 2.f, 0);
-  CHECK(read_records(read_bytes(a.path())).size() == 2);
-  CHECK(read_records(read_bytes(b.path())).size() == 2);
+  CHECK(read_records(test::read_file(a.path())).size() == 2);
+  CHECK(read_records(test::read_file(b.path())).size() == 2);
   CHECK_THROWS_WITH_AS(EventWriter((dir.path / "missing").string()), doctest::Contains("cannot create"), Error);
 }

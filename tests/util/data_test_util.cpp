@@ -73,8 +73,8 @@ std::string synth_and_pack(const TempDir& dir, const std::string& pack_flags) {
   return dir / "c.h5";
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   REQUIRE_MESSAGE(in, "missing ", path);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+// A TempDir seen as a std::filesystem::path, for tests that build paths with fs::path's /.
+struct TempPath {
+  explicit TempPath(const char* tag) : dir(tag), path(dir.path()) {}
+  TempDir dir;
+  std::filesystem::path path;
 };
 
 struct CommandResult {
@@ -46,8 +54,8 @@ std::string learner_ok(const std::string& args);
 // Returns the .h5 path.
 std::string synth_and_pack(const TempDir& dir, const std::string& pack_flags = "");
 
-// A file's text / JSON; REQUIREs that it exists.
-std::string read_text(const std::string& path);
+// A file's bytes / its JSON; REQUIREs that it exists.
+std::string read_file(const std::string& path);
 nlohmann::json read_json(const std::string& path);
 
 bool file_exists(const std::string& path);
