@@ -16,21 +16,8 @@
 using namespace learner;
 using test::run_command;
 
-namespace {
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in, "missing ", path);
-  return nlohmann::json::parse(in);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in, "missing ", path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
+using test::read_json;
+using test::read_text;
 
 TEST_CASE("predict: new DICOM, NIfTI and PNG files; agrees with eval on packed files; strict input") {
   test::TempDir dir("predict");
