@@ -16,7 +16,6 @@
 using namespace learner;
 using test::learner_ok;
 using test::read_json;
-using test::read_text;
 using test::run_command;
 
 TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report --compare") {
@@ -44,7 +43,7 @@ TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report -
   CHECK(e["class_weights"] == "none");
   CHECK(e["pair_sampling"] == "uniform");
   CHECK(read_json(dir / "balanced/eval.json")["class_weights"] == "balanced");
-  CHECK(read_text(dir / "balanced/log.txt").find("class weights balanced") != std::string::npos);
+  CHECK(test::read_file(dir / "balanced/log.txt").find("class weights balanced") != std::string::npos);
   REQUIRE(e["pairs"].size() == e["num_samples"].get<size_t>());
   std::set<std::string> patients;
   for (const auto& p : e["pairs"]) {
@@ -78,7 +77,7 @@ TEST_CASE("honest stats: eval.json intervals, --class-weights, compare, report -
   const std::string printed = learner_ok("report " + (dir / "none") + " " + (dir / "balanced") + " --out " + (dir / "report") +
                                    " --compare class_weights");
   CHECK(printed.find("none: " + std::to_string(e["num_samples"].get<int>()) + " test pairs of ") != std::string::npos);
-  const std::string md = read_text(dir / "report/report.md");
+  const std::string md = test::read_file(dir / "report/report.md");
   CHECK(md.find("## Headline: test pairs against the baselines") < md.find("## Summary"));
   CHECK(md.find("## Comparisons by class_weights") != std::string::npos);
   CHECK(md.find("Verdict: class_weights balanced - class_weights none: macro F1 ") != std::string::npos);

@@ -17,7 +17,6 @@ using namespace learner;
 using test::run_command;
 
 using test::read_json;
-using test::read_text;
 
 TEST_CASE("predict: new DICOM, NIfTI and PNG files; agrees with eval on packed files; strict input") {
   test::TempDir dir("predict");
@@ -97,7 +96,7 @@ TEST_CASE("predict: new DICOM, NIfTI and PNG files; agrees with eval on packed f
     CHECK(p["scans"][0]["scan"] == "a2");  // manifest order
     CHECK(p["scans"][0]["frames"] == 12);
     CHECK(p["scans"][0]["score"].is_null());
-    const std::string csv = read_text(dir / "pred/predictions.csv");
+    const std::string csv = test::read_file(dir / "pred/predictions.csv");
     CHECK(csv.rfind("patient_id,first_scan,second_scan,predicted_change,p_improved,p_same,p_deteriorated,"
                     "embedding_distance,first_predicted_score,second_predicted_score,first_score,second_score,change\n",
                     0) == 0);
