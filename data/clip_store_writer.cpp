@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 #include "data/hdf5_io.h"
 #include "data/labels.h"
@@ -197,35 +200,31 @@ void ClipStoreWriter::commit() {
   H5_CHECK(H5Pset_obj_track_times(group_create.get(), 0));
   h5::Group group(H5_CHECK(H5Gcreate2(file_.get(), "scans", H5P_DEFAULT, group_create.get(), H5P_DEFAULT)));
   const hid_t g = group.get();
-  std::vector<std::string> patient, scan, date, source, modality;
-  std::vector<int32_t> order;
-  std::vector<float> score, fps, spacing;
-  std::vector<int64_t> count;
-  std::vector<int8_t> split;
-  for (const ScanRecord& r : scans_) {
-    patient.push_back(r.patient_id);
-    scan.push_back(r.scan_id);
-    date.push_back(r.date);
-    source.push_back(r.source_path);
-    modality.push_back(r.modality);
-    order.push_back(r.order);
-    score.push_back(r.score);
-    fps.push_back(r.fps);
-    spacing.push_back(r.pixel_spacing);
-    count.push_back(r.frames);
-    split.push_back(static_cast<int8_t>(r.split));
-  }
-  h5::write_checked_string_dataset(g, "patient_id", patient);
-  h5::write_checked_string_dataset(g, "scan_id", scan);
-  h5::write_checked_dataset(g, "order", order);
-  h5::write_checked_string_dataset(g, "date", date);
-  h5::write_checked_dataset(g, "score", score);
-  h5::write_checked_string_dataset(g, "source_path", source);
-  h5::write_checked_string_dataset(g, "modality", modality);
+  // One dataset per ScanRecord field, in the order the format has always written them (the
+  // file's bytes, and so its checksums, follow this order).
+  auto strings = [&](const char* name, std::string ScanRecord::*field) {
+    std::vector<std::string> column;
+    for (const ScanRecord& r : scans_) column.push_back(r.*field);
+    h5::write_checked_string_dataset(g, name, column);
+  };
+  auto numbers = [&](const char* name, auto ScanRecord::*field) {
+    std::vector<std::decay_t<decltype(scans_[0].*field)>> column;
+    for (const ScanRecord& r : scans_) column.push_back(r.*field);
+    h5::write_checked_dataset(g, name, column);
+  };
+  strings("patient_id", &ScanRecord::patient_id);
+  strings("scan_id", &ScanRecord::scan_id);
+  numbers("order", &ScanRecord::order);
+  strings("date", &ScanRecord::date);
+  numbers("score", &ScanRecord::score);
+  strings("source_path", &ScanRecord::source_path);
+  strings("modality", &ScanRecord::modality);
   h5::write_checked_dataset(g, "frame_offset", offsets_);
-  h5::write_checked_dataset(g, "frame_count", count);
-  h5::write_checked_dataset(g, "fps", fps);
-  h5::write_checked_dataset(g, "pixel_spacing", spacing);
+  numbers("frame_count", &ScanRecord::frames);
+  numbers("fps", &ScanRecord::fps);
+  numbers("pixel_spacing", &ScanRecord::pixel_spacing);
+  std::vector<int8_t> split;
+  for (const ScanRecord& r : scans_) split.push_back(static_cast<int8_t>(r.split));
   h5::write_checked_dataset(g, "split", split);
   {
     h5::Dataset split_ds(H5_CHECK(H5Dopen2(g, "split", H5P_DEFAULT)));

@@ -1,5 +1,5 @@
 // Writes the seed corpora of the fuzz targets into OUT/<target>/: the files the tests use
-// (tests/source_files.h imaging files, a small clip store, a checkpoint, manifests, configs).
+// (tests/util/source_files.h imaging files, a small clip store, a checkpoint, manifests, configs).
 // Usage: learner_fuzz_seeds OUT
 #include <cstdio>
 #include <filesystem>
@@ -9,7 +9,7 @@
 #include "data/clip_store_writer.h"
 #include "framework/safetensors.h"
 #include "framework/tensor.h"
-#include "tests/source_files.h"
+#include "tests/util/source_files.h"
 
 using namespace learner;
 namespace fs = std::filesystem;

@@ -1,5 +1,5 @@
 // The parsers of outside bytes, each behind one entry point that libFuzzer drives
-// (fuzz/main.cpp) and the regression test replays (tests/test_fuzz_regressions.cpp).
+// (fuzz/main.cpp) and the regression test replays (tests/data/test_fuzz_regressions.cpp).
 // A target may throw learner::Error (a clear refusal); anything else is a bug.
 #pragma once
 

@@ -1,6 +1,7 @@
 // CPU reference for BatchNorm2d (see batchnorm.h): plain loops, double sums in scan order.
 // Channels (or (n, c) planes) run in parallel; each writes only its own outputs.
 #include "kernels/batchnorm.h"
+#include "kernels/channel_moments.h"
 
 #include <cmath>
 
@@ -12,21 +13,8 @@ void batchnorm_stats_cpu(float* mean, float* invstd, float* running_mean, float*
   const int64_t M = N * HW;
 #pragma omp parallel for
   for (int64_t c = 0; c < C; ++c) {
-    double sum = 0;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* plane = x + (n * C + c) * HW;
-      for (int64_t i = 0; i < HW; ++i) sum += plane[i];
-    }
-    const double mu = sum / static_cast<double>(M);
-    // Two passes: the centred sum of squares does not cancel catastrophically.
-    double sq = 0;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* plane = x + (n * C + c) * HW;
-      for (int64_t i = 0; i < HW; ++i) {
-        const double d = plane[i] - mu;
-        sq += d * d;
-      }
-    }
+    const ChannelMoments moments = channel_moments_cpu(x, N, C, HW, c);
+    const double mu = moments.mean, sq = moments.m2;
     const double var = sq / static_cast<double>(M);
     const double unbiased = sq / static_cast<double>(M - 1);
     mean[c] = static_cast<float>(mu);

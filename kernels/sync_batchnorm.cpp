@@ -1,6 +1,7 @@
 // CPU reference of the SyncBatchNorm2d kernels (see kernels/sync_batchnorm.h): plain loops,
 // double sums in scan order; channels run in parallel, each writing only its own outputs.
 #include "kernels/sync_batchnorm.h"
+#include "kernels/channel_moments.h"
 #include "kernels/sync_batchnorm_combine.h"
 
 #include <cmath>
@@ -12,24 +13,11 @@ void sync_batchnorm_local_stats_cpu(float* stats, const float* x, int64_t N, int
   const int64_t M = N * HW;
 #pragma omp parallel for
   for (int64_t c = 0; c < C; ++c) {
-    double sum = 0;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* plane = x + (n * C + c) * HW;
-      for (int64_t i = 0; i < HW; ++i) sum += plane[i];
-    }
-    const double mu = M > 0 ? sum / static_cast<double>(M) : 0.0;
-    double m2 = 0;  // two passes: the centred sum does not cancel catastrophically
-    for (int64_t n = 0; n < N; ++n) {
-      const float* plane = x + (n * C + c) * HW;
-      for (int64_t i = 0; i < HW; ++i) {
-        const double d = plane[i] - mu;
-        m2 += d * d;
-      }
-    }
+    const ChannelMoments moments = channel_moments_cpu(x, N, C, HW, c);
     float* s = stats + c * kSyncBnStatsWidth;
     split_double(static_cast<double>(M), s);
-    split_double(mu, s + 2);
-    split_double(m2, s + 4);
+    split_double(moments.mean, s + 2);
+    split_double(moments.m2, s + 4);
   }
 }
 

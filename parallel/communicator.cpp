@@ -48,6 +48,14 @@ void Communicator::check_gatherable(const Tensor& t, const char* op) const {
                 t.defined() ? t.describe() : std::string("an undefined tensor"));
 }
 
+Tensor Communicator::gather_output(const Tensor& t, Device device) const {
+  check_on(t, "all_gather", device);
+  check_gatherable(t, "all_gather");
+  Shape shape = t.shape();
+  shape[0] *= world_size();
+  return Tensor::empty(shape, t.dtype(), device);
+}
+
 namespace {
 
 const char* env(const char* name) {

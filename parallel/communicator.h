@@ -80,6 +80,9 @@ class Communicator {
   void check_on(const Tensor& t, const char* op, Device device) const;
   void check_reducible(const Tensor& t, const char* op) const;
   void check_gatherable(const Tensor& t, const char* op) const;
+  // The start of every engine's all_gather: t checked (on `device`, gatherable) and the
+  // uninitialised (world_size * D0, ...) result there.
+  Tensor gather_output(const Tensor& t, Device device) const;
 
  private:
   int rank_, world_size_, local_rank_;

@@ -144,11 +144,7 @@ class MpiCommunicator : public Communicator {
   }
 
   Tensor all_gather(const Tensor& t) override {
-    check_on(t, "all_gather", Device::cpu());
-    check_gatherable(t, "all_gather");
-    Shape shape = t.shape();
-    shape[0] *= world_size();
-    Tensor out = Tensor::empty(shape, t.dtype(), Device::cpu());
+    Tensor out = gather_output(t, Device::cpu());
     const int n = as_count(t.numel(), "all_gather");
     auto armed = watchdog_.arm("all_gather");
     MPI_CHECK(MPI_Allgather(t.raw_data(), n, gather_type(t.dtype()), out.raw_data(), n,

@@ -156,11 +156,7 @@ class NcclCommunicator : public Communicator {
 
   Tensor all_gather(const Tensor& t) override {
     if (t.defined() && t.device().is_cpu()) return host_->all_gather(t);
-    check_on(t, "all_gather", device());
-    check_gatherable(t, "all_gather");
-    Shape shape = t.shape();
-    shape[0] *= world_size();
-    Tensor out = Tensor::empty(shape, t.dtype(), device());
+    Tensor out = gather_output(t, device());
     const void* send = t.raw_data();
     void* recv = out.raw_data();
     const size_t n = static_cast<size_t>(t.numel());

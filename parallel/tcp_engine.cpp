@@ -35,11 +35,7 @@ class TcpCommunicator : public Communicator {
   }
 
   Tensor all_gather(const Tensor& t) override {
-    check_on(t, "all_gather", Device::cpu());
-    check_gatherable(t, "all_gather");
-    Shape shape = t.shape();
-    shape[0] *= world_size();
-    Tensor out = Tensor::empty(shape, t.dtype(), Device::cpu());
+    Tensor out = gather_output(t, Device::cpu());
     const std::vector<char> blocks =
         star_.exchange(TcpStar::Kind::Gather, t.raw_data(), t.nbytes(), 0, "all_gather");
     std::memcpy(out.raw_data(), blocks.data(), out.nbytes());

@@ -9,7 +9,6 @@
 
 #include "data/labels.h"
 #include "parallel/communicator.h"
-#include "parallel/global_batch.h"
 #include "parallel/grad_sync.h"
 #include "parallel/sync_batchnorm.h"
 #include "data/loader.h"
@@ -21,6 +20,7 @@
 #include "models/heads.h"
 #include "train/embedding.h"
 #include "train/metrics.h"
+#include "train/pretrain_step.h"
 #include "train/pretrained.h"
 #include "train/progress.h"
 #include "train/run_folder.h"
@@ -60,18 +60,6 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const PretrainOptions& o, nn::M
   a.lr = o.lr;
   a.weight_decay = o.weight_decay;
   return std::make_unique<optim::Adam>(model.parameters(), a);
-}
-
-// Sum of every gradient: NaN or Inf anywhere makes it non-finite (one host sync per step).
-bool gradients_finite(nn::Module& model) {
-  NoGradGuard no_grad;
-  Tensor total;
-  for (Tensor* p : model.parameters()) {
-    if (!p->grad().defined()) continue;
-    const Tensor s = sum(p->grad());
-    total = total.defined() ? add(total, s) : s;
-  }
-  return !total.defined() || std::isfinite(total.item());
 }
 
 std::string joined(const std::vector<std::string>& ids) {
@@ -160,7 +148,6 @@ int run_pretrain(const PretrainOptions& o) {
   // One process per rank under a launcher; a world of one otherwise.
   std::unique_ptr<dist::Communicator> comm = dist::make_communicator(device_from_flag(o.device));
   const Device device = comm->device();
-  const bool parallel = comm->world_size() > 1;
   auto source = std::make_shared<data::ClipStoreSource>(o.data);
   // Rank 0 alone owns the run folder; all ranks learn whether it could, so that a refusal
   // there ends every rank at once rather than leaving them waiting in a collective.
@@ -172,7 +159,7 @@ int run_pretrain(const PretrainOptions& o) {
   } catch (const Error& e) {
     folder_error = e.what();
   }
-  if (parallel && dist::sum_over_ranks({folder_error.empty() ? 0.0 : 1.0}, *comm)[0] > 0 && folder_error.empty())
+  if (dist::sum_over_ranks({folder_error.empty() ? 0.0 : 1.0}, *comm)[0] > 0 && folder_error.empty())
     folder_error = "rank 0 could not set up the run folder '" + o.out + "' (its message says why)";
   LEARNER_CHECK(folder_error.empty(), folder_error);
   RunFolder& folder = *folder_owner;
@@ -208,7 +195,9 @@ int run_pretrain(const PretrainOptions& o) {
   if (!o.init.empty() && !o.resume) models::init_encoder(o.init, *model.encoder);
   model.to(device);
   model.train();
-  if (o.sync_bn && parallel) {
+  // One rank's batch statistics are the global batch's already: plain BatchNorm2d keeps its
+  // bits (the sync path computes the same statistics another way).
+  if (o.sync_bn && comm->world_size() > 1) {
     dist::Communicator* c = comm.get();
     model.apply([c](nn::Module& m) {
       if (auto* bn = dynamic_cast<nn::BatchNorm2d*>(&m))
@@ -219,8 +208,8 @@ int run_pretrain(const PretrainOptions& o) {
     });
   }
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(o, model);
-  std::unique_ptr<dist::GradientSync> gradient_sync;
-  if (parallel) gradient_sync = std::make_unique<dist::GradientSync>(*comm, model.parameters(), o.bucket_mb);
+  dist::GradientSync gradient_sync(*comm, model.parameters(), o.bucket_mb);
+  PretrainStepParts step_parts{model, *optimizer, *comm, gradient_sync, o.loss, o.similarity, o.lambda, o.eps_w};
 
   const int64_t steps_per_epoch = train_loader.batches_per_epoch();
   optim::CosineSchedule schedule{o.lr, steps_per_epoch * o.epochs, o.warmup_steps, 0.f};
@@ -235,20 +224,17 @@ int run_pretrain(const PretrainOptions& o) {
   }
   // Every rank starts from rank 0's weights and buffers (identical already when every rank
   // initialised from the same seed or loaded the same checkpoint; this makes it certain).
-  if (parallel) dist::broadcast_module(model, *comm);
+  dist::broadcast_module(model, *comm);
   folder.log(str("pretrain: ", comm->describe(), "; ", source->scans().size(), " scans in ", o.data, "; ",
                  train_loader.split_scans().size(), " train, ", val_scans, " val; ",
                  steps_per_epoch, " steps/epoch, ", last_step, " steps on ", device.str()));
 
-  const bool contrastive = o.loss != LossKind::MSE;
-  const ContrastiveKind kind = o.loss == LossKind::MSE_WCL ? ContrastiveKind::WCL : ContrastiveKind::CL;
   auto save_last = [&] {
     if (comm->is_root()) save_training_state(folder.checkpoint_path("last"), model, *optimizer, position);
   };
   // All ranks stop at the same step: a signal seen by any rank stops every rank.
   auto any_rank_stopping = [&] {
-    const double mine = stop_requested() ? 1.0 : 0.0;
-    return parallel ? dist::sum_over_ranks({mine}, *comm)[0] > 0 : mine > 0;
+    return dist::sum_over_ranks({stop_requested() ? 1.0 : 0.0}, *comm)[0] > 0;
   };
 
   install_stop_handlers();
@@ -260,48 +246,24 @@ int run_pretrain(const PretrainOptions& o) {
     data::Batch batch;
     for (int64_t skip = 0; skip < position.batch; ++skip) train_loader.next(batch);  // resume mid-epoch
     while (position.step < last_step && train_loader.next(batch)) {
-      const Tensor x = batch.x.to(device), y = batch.y.to(device);
       optimizer->set_lr(schedule.lr_at(position.step));
-      const auto out = model.run(x);
-      const Tensor mse = mse_loss(out.prediction, y);
-      Tensor loss = mse, cl;
-      if (contrastive) {
-        // Mining and the loss run over the global batch (SPEC section 6): every rank sees all
-        // ranks' embeddings and scores, and its backward gets the gradient of its own rows.
-        const Tensor u = parallel ? dist::all_gather_rows(out.embedding, *comm) : out.embedding;
-        const Tensor y_all = parallel ? dist::all_gather_values(y, *comm) : y;
-        cl = contrastive_loss(u, y_all, kind, o.similarity, o.eps_w);
-        loss = add(mse, mul_scalar(cl, o.lambda));
-      }
-      // The mean over ranks: with equal local batches, the loss of the global batch.
-      const float loss_value = parallel ? static_cast<float>(dist::mean_over_ranks(loss.item(), *comm)) : loss.item();
-      LEARNER_CHECK(std::isfinite(loss_value), "pretrain: the loss is ", loss_value, " at step ", position.step,
-                    " (epoch ", position.epoch, ", batch ", batch.index, "; scans ", joined(batch.scan_ids),
+      const StepResult r = train_step(step_parts, batch.x.to(device), batch.y.to(device));
+      LEARNER_CHECK(r.loss_finite(), "pretrain: the loss is ", r.loss, " at step ", position.step, " (epoch ",
+                    position.epoch, ", batch ", batch.index, "; scans ", joined(batch.scan_ids),
                     "); the last good checkpoint is ", folder.checkpoint_path("last"),
                     ". Lower --lr or check those scans");
-      optimizer->zero_grad();
-      if (gradient_sync) {
-        // Buckets start reducing as backward finishes their parameters (docs/multi-gpu.md).
-        gradient_sync->begin();
-        run_backward(loss, Tensor(), [&](const TensorImpl& leaf) { gradient_sync->mark_ready(leaf); });
-        gradient_sync->finish();
-      } else {
-        loss.backward();
-      }
-      LEARNER_CHECK(gradients_finite(model), "pretrain: a gradient is NaN or Inf at step ", position.step,
+      LEARNER_CHECK(r.gradients_finite, "pretrain: a gradient is NaN or Inf at step ", position.step,
                     " (scans ", joined(batch.scan_ids), "); the last good checkpoint is ",
                     folder.checkpoint_path("last"), ". Lower --lr or check those scans");
-      optimizer->step();
       ++position.step;
       ++position.batch;
       clips_seen += batch.size() * comm->world_size();
 
-      const double mse_value = parallel ? dist::mean_over_ranks(mse.item(), *comm) : mse.item();
-      nlohmann::json values = {{"loss", loss_value}, {"mse", mse_value}, {"lr", optimizer->lr()}};
-      if (contrastive) values["cl"] = cl.item();
+      nlohmann::json values = {{"loss", r.loss}, {"mse", r.mse}, {"lr", optimizer->lr()}};
+      if (r.has_cl) values["cl"] = r.cl;
       folder.log_metrics(position.step, position.epoch, "train", values);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (comm->is_root()) progress.update(position.step, str("epoch ", position.epoch, "  loss ", loss_value, "  ",
+      if (comm->is_root()) progress.update(position.step, str("epoch ", position.epoch, "  loss ", r.loss, "  ",
                                          static_cast<int>(clips_seen / std::max(seconds, 1e-9)), " clips/s"));
       if (o.save_every > 0 && position.step % o.save_every == 0) save_last();
       if (any_rank_stopping()) {
@@ -333,7 +295,7 @@ int run_pretrain(const PretrainOptions& o) {
   progress.finish();
   save_last();
   if (!position.has_best && comm->is_root()) models::save_module(folder.checkpoint_path("best"), model);
-  if (parallel) comm->barrier();  // best.safetensors is complete before any rank reads it
+  comm->barrier();  // best.safetensors is complete before any rank reads it
   // The test split, with the best checkpoint: score MAE and the Fig. 1 analysis.
   models::load_module(folder.checkpoint_path("best"), model);
   const SplitMetrics test = evaluate_split(model, source, data::SplitFilter::Test, o, device, o.seed, *comm);

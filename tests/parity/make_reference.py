@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes PyTorch reference data for learner's parity test (tests/test_parity_pytorch.cpp).
+"""Writes PyTorch reference data for learner's parity test (tests/models/test_parity_pytorch.cpp).
 
 An implementation nobody here wrote: torchvision's resnet18 with the temporal shift of
 SPEC.md section 4 applied by a forward pre-hook on conv1 of every BasicBlock (so tensor names
