@@ -57,15 +57,17 @@ asan-build: deps fuzz-deps
 	cmake -S . -B $(ASAN_BUILD) $(CLANG_FLAGS) -DLEARNER_SANITIZE=address,undefined -DLEARNER_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target learner_tests learner fuzz_all
 
+# The slow unwinder: HDF5 has no frame pointers, and the one leak fuzz/lsan.supp suppresses
+# (HDF5's own, on damaged files) is matched by an HDF5 frame only it records.
 asan: asan-build
-	cd $(ASAN_BUILD) && ./learner_tests $(ASAN_TESTS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS):fast_unwind_on_malloc=0 ./learner_tests $(ASAN_TESTS)
 
 # ThreadSanitizer on the loader's prefetch workers and the dist engines' thread ranks.
 # One OpenMP thread: libgomp is not instrumented, so its own barriers would read as races.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DLEARNER_CUDA=OFF -DLEARNER_SANITIZE=thread
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target learner_tests
-	cd $(TSAN_BUILD) && OMP_NUM_THREADS=1 ./learner_tests -tc="loader*,dist:*" -tce="*cuda*"
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target learner_thread_tests
+	cd $(TSAN_BUILD) && OMP_NUM_THREADS=1 ./learner_thread_tests -tc="loader*,dist:*" -tce="*cuda*"
 
 # Each libFuzzer harness for FUZZ_SECONDS; fails on any crash, leak or timeout.
 fuzz: asan-build

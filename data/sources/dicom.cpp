@@ -15,6 +15,7 @@
 
 #include "data/sources/dicom_element_check.h"
 #include "data/sources/dicom_pixel_check.h"
+#include "data/sources/gdcm_probe.h"
 #include "data/sources/source_internal.h"
 #include "base/error.h"
 
@@ -96,6 +97,7 @@ DicomImage read_dicom(const std::string& path) {
   gdcm::Trace::WarningOff();  // GDCM's notes on stderr; we report errors ourselves
   gdcm::Trace::ErrorOff();
   check_dicom_elements(path);  // before GDCM, which aborts on some damaged files
+  check_gdcm_survives(path);    // and the damage the walk cannot see, in a child process
   gdcm::ImageReader reader;
   reader.SetFileName(path.c_str());
   LEARNER_CHECK(reader.Read(), "cannot read DICOM image '", path, "' (damaged, no pixel data, or an unsupported transfer syntax)");

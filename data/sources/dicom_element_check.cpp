@@ -89,7 +89,8 @@ void check_dicom_elements(const std::string& path) {
   const int64_t size = file.size();
   int64_t pos = 0;
   uint8_t magic[4];
-  if (file.read(128, magic, 4) && std::memcmp(magic, "DICM", 4) == 0) pos = 132;
+  const bool preamble = file.read(128, magic, 4) && std::memcmp(magic, "DICM", 4) == 0;
+  if (preamble) pos = 132;
   Encoding enc;
   bool meta = false;  // inside the File Meta group (0002), always explicit VR little endian
   {
@@ -101,10 +102,18 @@ void check_dicom_elements(const std::string& path) {
     enc.big_endian = !meta && group == 0x0800;
     enc.explicit_vr = meta || is_vr(first + 4);
   }
+  // GDCM asserts on a meta group cut short, or holding a sequence or an undefined length.
+  const auto refuse_meta = [&](int64_t at, const char* what) {
+    throw Error(str("DICOM '", path, "' is damaged: its File Meta Information ", what, " at byte ", at,
+                    "; copy or export the file again from its source"));
+  };
   bool in_fragments = false;  // between the items of encapsulated Pixel Data
   while (pos < size) {
     uint8_t h[12];
-    if (!file.read(pos, h, 8)) return;  // a few trailing bytes: not an element
+    if (!file.read(pos, h, 8)) {
+      if (meta) refuse_meta(pos, "ends inside an element header");
+      return;  // a few trailing bytes: not an element
+    }
     if (meta && number(h, 2, false) != 0x0002) {
       meta = false;  // the data set starts here, in the transfer syntax the meta group named
       continue;
@@ -116,6 +125,11 @@ void check_dicom_elements(const std::string& path) {
     bool sequence = false;
     if (group == 0xfffe) {  // item and delimiters: tag and 4-byte length, in every syntax
       length = number(h + 4, 4, big);
+      // Any other tag of this group makes GDCM retry the file as mixed VR (gigabytes from garbage).
+      if (element != 0xe000 && element != 0xe00d && element != 0xe0dd) {
+        throw Error(str("DICOM '", path, "' is damaged: ", tag_name(group, element), " at byte ", pos,
+                        " is no item or delimiter tag; copy or export the file again from its source"));
+      }
       if (element == 0xe0dd) in_fragments = false;
       if (element != 0xe000 || length == kUndefinedLength) {
         pos += 8;
@@ -123,19 +137,35 @@ void check_dicom_elements(const std::string& path) {
       }
       sequence = !in_fragments;  // an item of a sequence holds elements; a fragment holds bytes
     } else if (meta || enc.explicit_vr) {
-      if (!is_vr(h + 4)) return;  // not explicit here (some files mix encodings): GDCM copes or refuses
+      if (!is_vr(h + 4)) {
+        // After "DICM" the meta group must be explicit (GDCM asserts otherwise); without a
+        // preamble an implicit one is an old GE quirk GDCM reads.
+        if (meta && preamble) refuse_meta(pos, "holds an element without a valid VR");
+        if (meta) return;
+        // GDCM would retry such a file as a mix of explicit and implicit VR, where damaged
+        // bytes read as lengths make it allocate gigabytes; pack reads no mixed files.
+        throw Error(str("DICOM '", path, "' is damaged: element ", tag_name(group, element), " at byte ", pos,
+                        " has no valid VR although its transfer syntax is explicit (files that mix explicit and "
+                        "implicit VR are not read); copy or export the file again from its source"));
+      }
       if (has_long_length(h + 4)) {
-        if (!file.read(pos + 8, h + 8, 4)) return;
+        if (!file.read(pos + 8, h + 8, 4)) {
+          if (meta) refuse_meta(pos, "ends inside an element header");
+          return;
+        }
         length = number(h + 8, 4, big);
         header = 12;
       } else {
         length = number(h + 6, 2, big);
       }
       sequence = h[4] == 'S' && h[5] == 'Q';
+      if (meta && (sequence || length == kUndefinedLength)) refuse_meta(pos, "holds a sequence or an undefined length");
     } else {
       length = number(h + 4, 4, big);
     }
     const bool pixel_data = group == 0x7fe0 && element == 0x0010;
+    // An undefined-length UN holds implicit VR elements: the walk cannot follow the switch.
+    if (length == kUndefinedLength && header == 12 && h[4] == 'U' && h[5] == 'N') return;
     if (length == kUndefinedLength) {  // a sequence, or encapsulated Pixel Data: its items follow
       in_fragments = pixel_data;
       pos += header;
@@ -154,6 +184,7 @@ void check_dicom_elements(const std::string& path) {
     }
     pos = sequence ? pos + header : end;  // step into sequences and their items: their elements are checked too
   }
+  if (meta) refuse_meta(pos, "is all the file holds (no data set follows)");
 }
 
 }  // namespace learner::data::sources

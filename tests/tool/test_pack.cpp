@@ -251,7 +251,9 @@ TEST_CASE("bad pack flags are one-line errors saying what to do") {
       {" --size 16 --window 99,1", "--window takes two percentiles LO,HI"},
       {"", "--size is required"},
   };
-  for (const auto& [flags, expected] : cases) {
+  for (const auto& c_flags : cases) {  // no structured binding: CAPTURE is a lambda (clang refuses)
+    const std::string& flags = c_flags.first;
+    const std::string& expected = c_flags.second;
     CAPTURE(flags);
     const test::CommandResult r = test::run_command(base + flags);
     CHECK(r.exit_code != 0);

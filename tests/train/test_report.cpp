@@ -214,7 +214,9 @@ TEST_CASE("report: a bad metrics.jsonl line is an error naming file and line; no
       {"{\"step\": 1, \"epoch\": 0, \"phase\": 3}", "\"phase\" must be a non-empty string"},
       {"[1, 2]", "expected a JSON object"},
   };
-  for (const auto& [line, why] : cases) {
+  for (const auto& c : cases) {  // no structured binding: the lambda below cannot capture one (clang refuses)
+    const auto& line = c.first;
+    const auto& why = c.second;
     put(metrics, first + "\n" + line + "\n" + first);
     check_error([&] { write_report({good.string(), bad.string()}, options); }, {metrics + " line 3: ", why});
     CHECK_FALSE(fs::exists(out));
