@@ -10,6 +10,8 @@ export OMP_WAIT_POLICY ?= passive
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_SECONDS ?= 60
+# Empty: all six harnesses (fuzz/run.sh).
+FUZZ_TARGETS ?=
 CLANG_FLAGS = -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DLEARNER_CUDA=OFF
 # Every report fails the run; leaks too (LSan, part of ASan). OpenMP and OpenMPI keep
 # process-lifetime allocations that are not ours: fuzz/lsan.supp.
@@ -77,7 +79,7 @@ fuzz-build: deps fuzz-deps
 
 # Each libFuzzer harness for FUZZ_SECONDS; fails on any crash, leak or timeout.
 fuzz: fuzz-build
-	./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
+	./fuzz/run.sh $(ASAN_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The full build's `learner` synthesizes and packs the bundle's tiny clip store.
 gpu-bundle: configure
