@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <vector>
 
 #include "base/error.h"
 
@@ -15,6 +16,15 @@ namespace learner::data::sources {
 namespace {
 
 constexpr uint32_t kUndefinedLength = 0xffffffffu;
+constexpr int64_t kUndefinedEnd = -1;
+
+// A sequence, an item of one, or encapsulated Pixel Data (whose items are byte fragments),
+// with the byte it ends at, or kUndefinedEnd where a delimiter tag ends it.
+struct Container {
+  enum Kind { Sequence, Item, Fragments } kind;
+  int64_t end;
+  const char* name() const { return kind == Sequence ? "sequence" : kind == Item ? "item" : "encapsulated Pixel Data"; }
+};
 
 struct Encoding {
   bool explicit_vr = true;
@@ -107,8 +117,25 @@ void check_dicom_elements(const std::string& path) {
     throw Error(str("DICOM '", path, "' is damaged: its File Meta Information ", what, " at byte ", at,
                     "; copy or export the file again from its source"));
   };
-  bool in_fragments = false;  // between the items of encapsulated Pixel Data
+  // The sequences, items and encapsulated Pixel Data the walk is inside, innermost last.
+  // GDCM reads an item or delimiter tag where none can stand by retrying the whole file as
+  // mixed explicit/implicit VR, where the next bytes read as a length (gigabytes from a
+  // 734-byte file: fuzz/regressions/dicom/oom-79e9f61f...), so each is checked against it.
+  std::vector<Container> open;
+  const auto refuse = [&](int64_t at, const std::string& what) {
+    throw Error(str("DICOM '", path, "' is damaged: ", what, " at byte ", at,
+                    "; copy or export the file again from its source"));
+  };
   while (pos < size) {
+    // Close the defined-length containers that end here; an element that ran past the end of
+    // its container is damage (GDCM would re-read the bytes after it as the next element).
+    while (!open.empty() && open.back().end != kUndefinedEnd && pos >= open.back().end) {
+      if (pos > open.back().end) {
+        refuse(pos, str("an element ends ", pos - open.back().end, " bytes past the end of the ",
+                        open.back().name(), " that holds it (which ends at byte ", open.back().end, ")"));
+      }
+      open.pop_back();
+    }
     uint8_t h[12];
     if (!file.read(pos, h, 8)) {
       if (meta) refuse_meta(pos, "ends inside an element header");
@@ -120,23 +147,50 @@ void check_dicom_elements(const std::string& path) {
     }
     const bool big = !meta && enc.big_endian;
     const uint32_t group = number(h, 2, big), element = number(h + 2, 2, big);
+    const Container* parent = open.empty() ? nullptr : &open.back();
+    if (group == 0xfffe) {  // item and delimiters: tag and 4-byte length, in every syntax
+      const uint32_t length = number(h + 4, 4, big);
+      const std::string tag = tag_name(group, element);
+      if (element == 0xe000) {  // an item: of a sequence (elements) or of Pixel Data (bytes)
+        if (parent == nullptr || parent->kind == Container::Item) {
+          refuse(pos, str("item tag ", tag, " stands outside any sequence"));
+        }
+        if (parent->kind == Container::Fragments) {
+          if (length == kUndefinedLength) refuse(pos, str("Pixel Data fragment ", tag, " has no defined length"));
+          if (pos + 8 + static_cast<int64_t>(length) > size) return;  // cut Pixel Data: check_dicom_pixel_data names the frame
+          pos += 8 + static_cast<int64_t>(length);
+          continue;
+        }
+        const int64_t end = length == kUndefinedLength ? kUndefinedEnd : pos + 8 + static_cast<int64_t>(length);
+        if (end > size) {
+          refuse(pos, str("item ", tag, " declares ", length, " bytes but the file ends ", size - pos - 8,
+                          " bytes after its header"));
+        }
+        open.push_back({Container::Item, end});
+      } else if (element == 0xe00d) {  // item delimiter: closes an undefined-length item
+        if (parent == nullptr || parent->kind != Container::Item || parent->end != kUndefinedEnd) {
+          refuse(pos, str("item delimiter ", tag, " closes no open item of undefined length"));
+        }
+        open.pop_back();
+      } else if (element == 0xe0dd) {  // sequence delimiter: closes an undefined-length sequence or Pixel Data
+        if (parent == nullptr || parent->kind == Container::Item || parent->end != kUndefinedEnd) {
+          refuse(pos, str("sequence delimiter ", tag, " closes no open sequence of undefined length"));
+        }
+        open.pop_back();
+      } else {
+        // Any other tag of this group makes GDCM retry the file as mixed VR (gigabytes from garbage).
+        refuse(pos, str(tag, " is no item or delimiter tag"));
+      }
+      pos += 8;
+      continue;
+    }
+    if (parent != nullptr && parent->kind != Container::Item) {
+      refuse(pos, str("element ", tag_name(group, element), " stands inside a ", parent->name(), " but outside its items"));
+    }
     uint32_t length = 0;
     int64_t header = 8;
     bool sequence = false;
-    if (group == 0xfffe) {  // item and delimiters: tag and 4-byte length, in every syntax
-      length = number(h + 4, 4, big);
-      // Any other tag of this group makes GDCM retry the file as mixed VR (gigabytes from garbage).
-      if (element != 0xe000 && element != 0xe00d && element != 0xe0dd) {
-        throw Error(str("DICOM '", path, "' is damaged: ", tag_name(group, element), " at byte ", pos,
-                        " is no item or delimiter tag; copy or export the file again from its source"));
-      }
-      if (element == 0xe0dd) in_fragments = false;
-      if (element != 0xe000 || length == kUndefinedLength) {
-        pos += 8;
-        continue;
-      }
-      sequence = !in_fragments;  // an item of a sequence holds elements; a fragment holds bytes
-    } else if (meta || enc.explicit_vr) {
+    if (meta || enc.explicit_vr) {
       if (!is_vr(h + 4)) {
         // After "DICM" the meta group must be explicit (GDCM asserts otherwise); without a
         // preamble an implicit one is an old GE quirk GDCM reads.
@@ -167,7 +221,7 @@ void check_dicom_elements(const std::string& path) {
     // An undefined-length UN holds implicit VR elements: the walk cannot follow the switch.
     if (length == kUndefinedLength && header == 12 && h[4] == 'U' && h[5] == 'N') return;
     if (length == kUndefinedLength) {  // a sequence, or encapsulated Pixel Data: its items follow
-      in_fragments = pixel_data;
+      open.push_back({pixel_data ? Container::Fragments : Container::Sequence, kUndefinedEnd});
       pos += header;
       continue;
     }
@@ -177,12 +231,17 @@ void check_dicom_elements(const std::string& path) {
     }
     const int64_t end = pos + header + static_cast<int64_t>(length);
     if (end > size) {
-      if (pixel_data || in_fragments) return;  // a cut Pixel Data: check_dicom_pixel_data names the frame
+      if (pixel_data) return;  // a cut Pixel Data: check_dicom_pixel_data names the frame
       throw Error(str("DICOM '", path, "' is damaged: element ", tag_name(group, element), " at byte ", pos,
                       " declares ", length, " bytes but the file ends ", size - pos - header,
                       " bytes after its header; copy or export the file again from its source"));
     }
-    pos = sequence ? pos + header : end;  // step into sequences and their items: their elements are checked too
+    if (sequence) {  // step into sequences and their items: their elements are checked too
+      open.push_back({Container::Sequence, end});
+      pos += header;
+    } else {
+      pos = end;
+    }
   }
   if (meta) refuse_meta(pos, "is all the file holds (no data set follows)");
 }

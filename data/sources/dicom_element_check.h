@@ -11,8 +11,11 @@
 namespace learner::data::sources {
 
 // Throws learner::Error naming `path`, the element, its offset and what to do when an element
-// before the Pixel Data declares a value longer than what is left of the file. Walks the
-// element headers only (sequences and items are stepped into, values skipped); stops, and
+// before the Pixel Data declares a value longer than what is left of the file, and when the
+// nesting is broken: an item or delimiter tag outside a sequence (or Pixel Data) that it could
+// belong to, an element inside a sequence but outside its items, or one that runs past the end
+// of its sequence or item. Walks the element headers only (sequences and items are stepped
+// into, values skipped); stops, and
 // leaves the file to GDCM, at the Pixel Data (whose completeness check_dicom_pixel_data owns),
 // at a deflated data set, or at bytes it cannot read as an element of the transfer syntax.
 void check_dicom_elements(const std::string& path);

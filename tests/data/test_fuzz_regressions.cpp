@@ -75,3 +75,12 @@ TEST_CASE("fuzz regressions: a NIfTI header that promises more voxels than the f
                     std::string::npos,
                 message);
 }
+
+// After a sequence delimiter, item and item-delimiter tags stand in the data set itself:
+// GDCM 3.0.21 retries the file as mixed explicit/implicit VR and allocates 2.4 GB for the
+// next tag read as a length. The element walk's nesting check refuses it first.
+TEST_CASE("fuzz regressions: DICOM item tags outside any sequence are refused before GDCM reads them") {
+  const std::string message = refusal(regression("dicom", "oom-79e9f61f893b524d8aa63efa9c6184772920c243"), "scan.dcm");
+  CHECK_MESSAGE(message.find("is damaged: item tag (fffe,e000) stands outside any sequence at byte") != std::string::npos,
+                message);
+}
