@@ -4,12 +4,15 @@ optimizer, timed the same way (median of --steps after --warmup untimed steps).
 
 Model: torchvision's resnet18 without fc, 1-channel conv1, the temporal shift of SPEC.md
 section 4 before conv1 of every BasicBlock (tsm) or none (resnet2d, per-frame features
-concatenated), the regression head Linear(E, 256)-ReLU-Linear(256, 1). Loss: MSE + wCL with
+concatenated); or timm's VisionTransformer per frame, the frame features averaged (vit-tiny,
+vit-small, vit-base; timm 0.9.16 from .pydeps, scripts/python-deps.sh); then the regression
+head Linear(E, 256)-ReLU-Linear(256, 1). Loss: MSE + wCL with
 cosine similarity (SPEC section 6, lambda 1, eps_w 0.05). Adam, lr 1e-3.
 "train": forward, loss, zero_grad, backward, Adam step. "embed": the encoder in eval mode
 under no_grad. Prints one line "seconds <median>"; exits 3 when torch is not importable.
 """
 import argparse
+import os
 import sys
 import time
 
@@ -58,6 +61,48 @@ class PretrainModel(torch.nn.Module):
         return u, self.head(u).view(-1)
 
 
+def timm_module():
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, "..", ".pydeps"))
+    try:
+        import timm
+    except ImportError as e:
+        print(f"timm not importable from .pydeps (run scripts/python-deps.sh): {e}")
+        sys.exit(3)
+    return timm
+
+
+class FrameTransformerModel(torch.nn.Module):
+    """timm's ViT per frame (SPEC 4b), the T frame features averaged, the same head."""
+
+    def __init__(self, backbone, frames, channels, size):
+        super().__init__()
+        timm = timm_module()
+        name = {"vit-tiny": "vit_tiny_patch16_224", "vit-small": "vit_small_patch16_224",
+                "vit-base": "vit_base_patch16_224"}[backbone]
+        self.encoder = timm.create_model(name, pretrained=False, num_classes=0, img_size=size, in_chans=channels)
+        self.frames = frames
+        width = self.encoder.num_features
+        self.head = torch.nn.Sequential(torch.nn.Linear(width, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1))
+
+    def embed(self, x):
+        feats = self.encoder(x)
+        return feats.view(-1, self.frames, feats.shape[-1]).mean(dim=1)
+
+    def forward(self, x):
+        u = self.embed(x)
+        return u, self.head(u).view(-1)
+
+
+def make_model(backbone, frames, channels, size):
+    if backbone in ("tsm", "resnet2d"):
+        return PretrainModel(backbone, frames, channels)
+    if backbone.startswith("vit-"):
+        return FrameTransformerModel(backbone, frames, channels, size)
+    print(f"no PyTorch model for backbone {backbone} in {__file__}")
+    sys.exit(3)
+
+
 def wcl_cos(u, y):
     """SPEC 6, vectorised: for anchor i the others sorted by (d_ij, j); positives are the first
     k - 1, negatives the last k (k = B / 2)."""
@@ -89,7 +134,7 @@ def median_seconds(step, warmup, repeats):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--backbone", choices=("tsm", "resnet2d"), default="tsm")
+    p.add_argument("--backbone", default="tsm")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--frames", type=int, default=8)
     p.add_argument("--size", type=int, default=112)
@@ -101,7 +146,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    model = PretrainModel(a.backbone, a.frames, a.channels)
+    model = make_model(a.backbone, a.frames, a.channels, a.size)
     x = torch.rand(a.batch * a.frames, a.channels, a.size, a.size) * 2 - 1
     y = (torch.arange(a.batch, dtype=torch.float32) + 0.5) / a.batch  # as the C++ side: no ties
 

@@ -21,6 +21,7 @@
 #include "kernels/conv2d.h"
 #include "models/heads.h"
 #include "parallel/communicator.h"
+#include "train/pretrain.h"
 #include "train/pretrain_step.h"
 #include "tools/commands.h"
 
@@ -55,10 +56,14 @@ double median_step_seconds(const std::function<void()>& step, int warmup, int re
   return times[times.size() / 2];
 }
 
+// Every backbone `pretrain --backbone` takes (train/pretrain.h).
 models::Backbone backbone_of(const std::string& word) {
-  if (word == "tsm") return models::Backbone::TSM;
-  if (word == "resnet2d") return models::Backbone::ResNet2D;
-  throw Error(str("bench step: --backbone must be tsm or resnet2d, got '", word, "'"));
+  const auto& words = train::backbone_words();
+  const auto it = words.find(word);
+  if (it != words.end()) return it->second;
+  std::string names;
+  for (const auto& [name, value] : words) names += (names.empty() ? "" : ", ") + name;
+  throw Error(str("bench step: --backbone must be one of ", names, "; got '", word, "'"));
 }
 
 // The same inputs as bench/step_pytorch.py builds: frames uniform in [-1, 1), targets spread
@@ -140,6 +145,7 @@ void run_step_bench(const StepOptions& o) {
   eo.backbone = backbone_of(o.backbone);
   eo.frames = o.frames;
   eo.in_channels = o.channels;
+  eo.image_height = eo.image_width = o.size;  // the transformers' position grids
   omp_set_num_threads(o.threads);
   openblas_set_num_threads(o.threads);
   manual_seed(1);
@@ -170,7 +176,7 @@ void add_bench_command(CLI::App& app) {
   auto o = std::make_shared<StepOptions>();
   CLI::App* step = bench->add_subcommand(
       "step", "training step (MSE + wCL, Adam) and forward-only embedding step, learner and PyTorch");
-  step->add_option("--backbone", o->backbone, "tsm or resnet2d")->capture_default_str();
+  step->add_option("--backbone", o->backbone, "any backbone pretrain takes (tsm, resnet2d, vit-tiny, ...)")->capture_default_str();
   step->add_option("--batch", o->batch, "clips per batch (B)")->capture_default_str()->check(CLI::PositiveNumber);
   step->add_option("--frames", o->frames, "frames per clip (T)")->capture_default_str()->check(CLI::PositiveNumber);
   step->add_option("--size", o->size, "frame height and width in pixels")->capture_default_str()->check(CLI::Range(32, 4096));
