@@ -35,10 +35,11 @@ TEST_CASE("safetensors round trip keeps every bit, dtype, shape and metadata") {
   const SafetensorsFile file = read_safetensors(path);
   CHECK(file.metadata.at("format") == "pt");
   REQUIRE(file.tensors.size() == tensors.size());
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {  // no structured binding: clang-14 cannot capture one in doctest's lambdas
+    const std::string& name = entry.first;
     const Tensor* read = file.find(name);
     REQUIRE_MESSAGE(read != nullptr, name);
-    CHECK_MESSAGE(test::bit_equal(*read, t), name);
+    CHECK_MESSAGE(test::bit_equal(*read, entry.second), name);
   }
   CHECK(file.find("missing") == nullptr);
   CHECK(::access((path + ".tmp." + std::to_string(::getpid())).c_str(), F_OK) != 0);
