@@ -5,8 +5,10 @@ optimizer, timed the same way (median of --steps after --warmup untimed steps).
 Model: torchvision's resnet18 without fc, 1-channel conv1, the temporal shift of SPEC.md
 section 4 before conv1 of every BasicBlock (tsm) or none (resnet2d, per-frame features
 concatenated); or timm's VisionTransformer per frame, the frame features averaged (vit-tiny,
-vit-small, vit-base; timm 0.9.16 from .pydeps, scripts/python-deps.sh); then the regression
-head Linear(E, 256)-ReLU-Linear(256, 1). Loss: MSE + wCL with
+vit-small, vit-base; timm 0.9.16 from .pydeps, scripts/python-deps.sh); or VideoMAE
+(videomae-tiny/small/base: the compact transcription of MCG-NJU/VideoMAE's VisionTransformer in
+tests/parity/videomae_reference.py); then the regression head Linear(E, 256)-ReLU-Linear(256, 1).
+Loss: MSE + wCL with
 cosine similarity (SPEC section 6, lambda 1, eps_w 0.05). Adam, lr 1e-3.
 "train": forward, loss, zero_grad, backward, Adam step. "embed": the encoder in eval mode
 under no_grad. Prints one line "seconds <median>"; exits 3 when torch is not importable.
@@ -94,11 +96,35 @@ class FrameTransformerModel(torch.nn.Module):
         return u, self.head(u).view(-1)
 
 
+VIDEOMAE_SIZES = {"videomae-tiny": (192, 3), "videomae-small": (384, 6), "videomae-base": (768, 12)}
+
+
+class VideoMAEPretrainModel(torch.nn.Module):
+    def __init__(self, backbone, frames, channels, size):
+        super().__init__()
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+        from videomae_reference import VideoMAE
+        dim, heads = VIDEOMAE_SIZES[backbone]
+        self.frames = frames
+        self.encoder = VideoMAE(channels, frames, (size, size), dim=dim, heads=heads)
+        self.head = torch.nn.Sequential(torch.nn.Linear(dim, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1))
+
+    def embed(self, x):
+        bt, c, h, w = x.shape
+        return self.encoder(x.view(bt // self.frames, self.frames, c, h, w).permute(0, 2, 1, 3, 4))
+
+    def forward(self, x):
+        u = self.embed(x)
+        return u, self.head(u).view(-1)
+
+
 def make_model(backbone, frames, channels, size):
     if backbone in ("tsm", "resnet2d"):
         return PretrainModel(backbone, frames, channels)
     if backbone.startswith("vit-"):
         return FrameTransformerModel(backbone, frames, channels, size)
+    if backbone in VIDEOMAE_SIZES:
+        return VideoMAEPretrainModel(backbone, frames, channels, size)
     print(f"no PyTorch model for backbone {backbone} in {__file__}")
     sys.exit(3)
 

@@ -19,4 +19,5 @@
 #include "framework/ops/shape.h"
 #include "framework/ops/softmax.h"
 #include "framework/ops/temporal_shift.h"
+#include "framework/ops/tubelet_embed.h"
 #include "framework/ops/tokens.h"

@@ -4,11 +4,18 @@
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape.h"
 #include "framework/ops/temporal_shift.h"
+#include "models/videomae.h"
 
 namespace learner::models {
 
 bool is_transformer(Backbone backbone) {
-  return backbone == Backbone::ViTTiny || backbone == Backbone::ViTSmall || backbone == Backbone::ViTBase;
+  return backbone == Backbone::ViTTiny || backbone == Backbone::ViTSmall || backbone == Backbone::ViTBase ||
+         is_videomae(backbone);
+}
+
+bool is_videomae(Backbone backbone) {
+  return backbone == Backbone::VideoMAETiny || backbone == Backbone::VideoMAESmall ||
+         backbone == Backbone::VideoMAEBase;
 }
 
 ClipEncoder::ClipEncoder(const EncoderOptions& options) : options_(options) {
@@ -78,6 +85,7 @@ Tensor ViTEncoder::forward(const Tensor& x) {
 }
 
 std::shared_ptr<ClipEncoder> make_encoder(const EncoderOptions& options, Generator& gen) {
+  if (is_videomae(options.backbone)) return std::make_shared<VideoMAEEncoder>(options, gen);
   if (is_transformer(options.backbone)) return std::make_shared<ViTEncoder>(options, gen);
   return std::make_shared<VideoEncoder>(options, gen);
 }

@@ -14,10 +14,11 @@
 
 namespace learner::models {
 
-enum class Backbone { TSM, ResNet2D, ViTTiny, ViTSmall, ViTBase };
+enum class Backbone { TSM, ResNet2D, ViTTiny, ViTSmall, ViTBase, VideoMAETiny, VideoMAESmall, VideoMAEBase };
 
 // True for the transformer backbones (section 4b).
 bool is_transformer(Backbone backbone);
+bool is_videomae(Backbone backbone);  // one clip at a time (VideoMAEEncoder, models/videomae.h)
 
 struct EncoderOptions {
   Backbone backbone = Backbone::TSM;

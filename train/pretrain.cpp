@@ -110,7 +110,10 @@ const std::map<std::string, models::Backbone>& backbone_words() {
   static const std::map<std::string, models::Backbone> words = {
       {"tsm", models::Backbone::TSM},           {"resnet2d", models::Backbone::ResNet2D},
       {"vit-tiny", models::Backbone::ViTTiny},  {"vit-small", models::Backbone::ViTSmall},
-      {"vit-base", models::Backbone::ViTBase}};
+      {"vit-base", models::Backbone::ViTBase},
+      {"videomae-tiny", models::Backbone::VideoMAETiny},
+      {"videomae-small", models::Backbone::VideoMAESmall},
+      {"videomae-base", models::Backbone::VideoMAEBase}};
   return words;
 }
 const std::map<std::string, OptimizerKind>& optimizer_words() {

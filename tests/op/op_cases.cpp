@@ -563,6 +563,7 @@ const std::vector<OpCase>& op_cases() {
     temporal_shift_rows(r);
     optimizer_rows(r);
     transformer_op_rows(r);
+    videomae_op_rows(r);
     return r;
   }();
   return rows;

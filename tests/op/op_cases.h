@@ -60,5 +60,7 @@ const std::vector<OpCase>& op_cases();
 
 // The transformer ops' rows (tests/op/op_cases_transformer.cpp), appended to the table.
 void transformer_op_rows(std::vector<OpCase>& rows);
+// VideoMAE's tubelet embedding (tests/op/op_cases_videomae.cpp).
+void videomae_op_rows(std::vector<OpCase>& rows);
 
 }  // namespace learner::test
