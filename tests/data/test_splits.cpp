@@ -53,5 +53,5 @@ TEST_CASE("split fractions are validated") {
   CHECK_THROWS_WITH_AS(split_patients({"a"}, SplitFractions{1.2, -0.1, -0.1}, 0),
                        doctest::Contains("[0, 1]"), Error);
   const auto all_train = split_patients({"a", "b", "c"}, SplitFractions{1.0, 0.0, 0.0}, 0);
-  for (const auto& [id, s] : all_train) CHECK(s == Split::Train);
+  for (const auto& entry : all_train) CHECK(entry.second == Split::Train);
 }

@@ -54,7 +54,8 @@ TEST_CASE("synth cohort plan: the paper's size, consistent ids and orders, deter
     CHECK(s.look.frames <= o.max_frames);
     if (s.order == 1) ++trajectories[s.trajectory];
   }
-  for (const auto& [patient, count] : per_patient) {
+  for (const auto& entry : per_patient) {
+    const auto count = entry.second;  // not a structured binding: clang 14 cannot capture one
     CHECK(count >= 2);
     CHECK(count <= 6);
   }

@@ -79,7 +79,9 @@ void run_case(const Case& c, Device device) {
   nn::load_state_dict(model, read_safetensors(dir + "/head.safetensors"), "", "head.safetensors",
                       nn::MissingTensors::Allow);
   int64_t params = 0;
-  for (auto& [name, p] : model.encoder->named_parameters()) {
+  for (auto& named : model.encoder->named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
+    auto& p = named.second;
     params += p->numel();
     const double err = relative_error(*p, find(expected, "loaded." + name));
     CHECK_MESSAGE(err <= 1e-6, "imported ", name, ": relative error ", err);
@@ -104,7 +106,9 @@ void run_case(const Case& c, Device device) {
   const double tolerance = kYardstickFactor * largest_yardstick;
   double worst = 0, worst_reference = 0;
   std::string worst_name;
-  for (auto& [name, p] : model.named_parameters()) {
+  for (auto& named : model.named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
+    auto& p = named.second;
     REQUIRE_MESSAGE(p->grad().defined(), name, " got no gradient");
     const double err = relative_error(p->grad(), find(expected, "grad64." + name));
     const double reference = find(expected, "yardstick." + name).to_vector()[0];

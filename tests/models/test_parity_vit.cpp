@@ -80,7 +80,9 @@ void run_case(const Case& c, Device device) {
   models::init_encoder(dir + "/timm.safetensors", *model.encoder);  // what --init does
   nn::load_state_dict(model, read_safetensors(dir + "/head.safetensors"), "", "head.safetensors",
                       nn::MissingTensors::Allow);
-  for (auto& [name, p] : model.encoder->named_parameters()) {
+  for (auto& named : model.encoder->named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
+    auto& p = named.second;
     const double err = relative_error(*p, find(expected, "loaded." + name));
     CHECK_MESSAGE(err <= 1e-6, "imported ", name, ": relative error ", err);
   }
@@ -103,7 +105,9 @@ void run_case(const Case& c, Device device) {
   const double tolerance = kYardstickFactor * largest_yardstick;
   double worst = 0, worst_reference = 0;
   std::string worst_name;
-  for (auto& [name, p] : model.named_parameters()) {
+  for (auto& named : model.named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
+    auto& p = named.second;
     REQUIRE_MESSAGE(p->grad().defined(), name, " got no gradient");
     const double err = relative_error(p->grad(), find(expected, "grad64." + name));
     const double reference = find(expected, "yardstick." + name).to_vector()[0];

@@ -62,7 +62,8 @@ TEST_CASE("resnet18 training step on CUDA matches the CPU [cuda]") {
   // cuBLAS) differ by ~1e-6 relative per layer; a wrong kernel differs by order 1.
   REQUIRE(gpu.grads.size() == cpu.grads.size());
   for (size_t p = 0; p < cpu.grads.size(); ++p) {
-    const auto& [name, ref] = cpu.grads[p];
+    const auto& name = cpu.grads[p].first;  // not a structured binding: clang 14 cannot capture one
+    const auto& ref = cpu.grads[p].second;
     const std::vector<float>& got = gpu.grads[p].second;
     REQUIRE_MESSAGE(gpu.grads[p].first == name, "parameter order differs at ", p);
     REQUIRE(got.size() == ref.size());

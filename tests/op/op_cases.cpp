@@ -499,6 +499,7 @@ void temporal_shift_rows(std::vector<OpCase>& rows) {
                         Tensor forward = Tensor::empty(x[0].shape(), DType::F32, d);
                         Tensor backward = Tensor::empty(x[0].shape(), DType::F32, d);
                         const float* in = x[0].data<float>();
+                        static_cast<void>(kernel);  // only the CUDA branch reads it (CPU-only builds)
                         if (d.is_cuda()) {
                           LEARNER_CUDA_CALL("temporal_shift", [&] {
                             temporal_shift_forward_cuda(forward.data<float>(), in, k.B, k.T, k.C, HW, fold, kernel,

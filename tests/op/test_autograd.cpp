@@ -78,7 +78,9 @@ TEST_CASE("the leaf hook fires once per leaf, when its gradient is final") {
     seen.emplace_back(&leaf, Tensor(leaf.grad).to_vector());
   });
   REQUIRE(seen.size() == 2);
-  for (const auto& [leaf, grad_then] : seen) {
+  for (const auto& entry : seen) {
+    const auto& leaf = entry.first;  // not a structured binding: clang 14 cannot capture one
+    const auto& grad_then = entry.second;
     const Tensor& t = leaf == &a.impl() ? a : b;
     CHECK(grad_then == t.grad().to_vector());  // nothing was added after the hook ran
   }

@@ -85,7 +85,9 @@ template <class Keep>
 Difference difference(const Tensors& a, const Tensors& b, Keep keep) {
   double num = 0, den = 0;
   std::vector<std::pair<double, std::string>> each;
-  for (const auto& [name, x] : a) {
+  for (const auto& entry : a) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
+    const std::vector<double>& x = entry.second;
     if (!keep(name)) continue;
     REQUIRE_MESSAGE(b.count(name) == 1, "the 2-rank checkpoint has no tensor ", name);
     const std::vector<double>& y = b.at(name);
