@@ -2,15 +2,19 @@
 // headers only: a tag, an explicit VR where the transfer syntax has one, and a length.
 #include "data/sources/dicom_element_check.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "data/sources/dicom_pixel_check.h"
 
 namespace learner::data::sources {
 namespace {
@@ -92,17 +96,47 @@ bool encoding_of(std::string uid, Encoding& out) {
   return true;
 }
 
-}  // namespace
+// The data set's image attributes the walk passes (top level only), enough to say how many
+// bytes of pixels the file promises and so which frame a cut file loses.
+struct ImageAttributes {
+  uint64_t rows = 0, cols = 0, bits = 0, samples = 1, frames = 1;
+  bool two_bytes_a_pixel = false;  // uncompressed YBR_FULL_422: Y per pixel, Cb and Cr per pair
 
-void check_dicom_elements(const std::string& path) {
-  FileBytes file(path);
+  // Reads the value of (0028,xxxx) elements the attributes come from; the others are skipped.
+  void note(FileBytes& file, uint32_t group, uint32_t element, int64_t at, uint32_t length, bool big) {
+    if (group != 0x0028) return;
+    uint8_t v[16] = {};
+    if (length > sizeof(v) || !file.read(at, v, length)) return;
+    const auto us = [&] { return length == 2 ? uint64_t{number(v, 2, big)} : 0; };
+    const std::string text(reinterpret_cast<const char*>(v), length);
+    if (element == 0x0010) rows = us();
+    if (element == 0x0011) cols = us();
+    if (element == 0x0100) bits = us();
+    if (element == 0x0002) samples = us();
+    if (element == 0x0004) two_bytes_a_pixel = text.rfind("YBR_FULL_422", 0) == 0;
+    if (element == 0x0008) frames = static_cast<uint64_t>(std::max(1L, std::strtol(text.c_str(), nullptr, 10)));
+  }
+  // Bytes rows x columns x samples x bits x frames take (bits pack across frames); 0 when
+  // an attribute is missing or the product is absurd.
+  uint64_t due() const {
+    const double bits_total = static_cast<double>(rows) * cols * (two_bytes_a_pixel ? 2 : samples) * bits * frames;
+    if (bits_total <= 0 || bits_total > 1e18) return 0;
+    return (rows * cols * (two_bytes_a_pixel ? 2 : samples) * bits * frames + 7) / 8;
+  }
+};
+
+// The walk; fills `image` with the top-level image attributes it passes.
+void walk(const std::string& path, FileBytes& file, ImageAttributes& image) {
   const int64_t size = file.size();
   int64_t pos = 0;
   uint8_t magic[4];
   const bool preamble = file.read(128, magic, 4) && std::memcmp(magic, "DICM", 4) == 0;
   if (preamble) pos = 132;
   Encoding enc;
-  bool meta = false;  // inside the File Meta group (0002), always explicit VR little endian
+  bool meta = false;  // inside the File Meta group (0002), little endian
+  // After "DICM" the meta group is explicit VR; without a preamble GDCM reads it as implicit
+  // when its first element has no VR (an old GE quirk), and the whole group so.
+  bool meta_explicit = true;
   {
     uint8_t first[6];
     if (!file.read(pos, first, 6)) return;  // too short: GDCM refuses it cleanly
@@ -111,6 +145,7 @@ void check_dicom_elements(const std::string& path) {
     // No meta group: guess as GDCM does (ACR-NEMA files start with group 0008 big endian).
     enc.big_endian = !meta && group == 0x0800;
     enc.explicit_vr = meta || is_vr(first + 4);
+    meta_explicit = preamble || is_vr(first + 4);
   }
   // GDCM asserts on a meta group cut short, or holding a sequence or an undefined length.
   const auto refuse_meta = [&](int64_t at, const char* what) {
@@ -190,12 +225,10 @@ void check_dicom_elements(const std::string& path) {
     uint32_t length = 0;
     int64_t header = 8;
     bool sequence = false;
-    if (meta || enc.explicit_vr) {
+    if (meta ? meta_explicit : enc.explicit_vr) {
       if (!is_vr(h + 4)) {
-        // After "DICM" the meta group must be explicit (GDCM asserts otherwise); without a
-        // preamble an implicit one is an old GE quirk GDCM reads.
-        if (meta && preamble) refuse_meta(pos, "holds an element without a valid VR");
-        if (meta) return;
+        // An explicit meta group must stay so (GDCM asserts otherwise).
+        if (meta) refuse_meta(pos, "holds an element without a valid VR");
         // GDCM would retry such a file as a mix of explicit and implicit VR, where damaged
         // bytes read as lengths make it allocate gigabytes; pack reads no mixed files.
         throw Error(str("DICOM '", path, "' is damaged: element ", tag_name(group, element), " at byte ", pos,
@@ -216,6 +249,7 @@ void check_dicom_elements(const std::string& path) {
       if (meta && (sequence || length == kUndefinedLength)) refuse_meta(pos, "holds a sequence or an undefined length");
     } else {
       length = number(h + 4, 4, big);
+      if (meta && length == kUndefinedLength) refuse_meta(pos, "holds an undefined length");
     }
     const bool pixel_data = group == 0x7fe0 && element == 0x0010;
     // An undefined-length UN holds implicit VR elements: the walk cannot follow the switch.
@@ -230,12 +264,23 @@ void check_dicom_elements(const std::string& path) {
       if (!uid.empty() && file.read(pos + header, uid.data(), uid.size()) && !encoding_of(uid, enc)) return;
     }
     const int64_t end = pos + header + static_cast<int64_t>(length);
+    if (end > size && pixel_data) {
+      // Refused here, not left to GDCM, which allocates the declared length before it reads
+      // (4 GB from a 977-byte file: fuzz/regressions/dicom/oom-578817ff...).
+      const uint64_t present = static_cast<uint64_t>(std::max<int64_t>(0, size - pos - header));
+      const uint64_t due = open.empty() ? image.due() : 0;
+      if (due > 0 && (length == due || length == due + 1)) {  // a file cut short: name the frame it loses
+        throw Error(truncated_pixel_data_message(path, present, due, image.frames));
+      }
+      refuse(pos, str("Pixel Data ", tag_name(group, element), " declares ", length, " bytes but the file ends ", present,
+                      " bytes after its header"));
+    }
     if (end > size) {
-      if (pixel_data) return;  // a cut Pixel Data: check_dicom_pixel_data names the frame
       throw Error(str("DICOM '", path, "' is damaged: element ", tag_name(group, element), " at byte ", pos,
                       " declares ", length, " bytes but the file ends ", size - pos - header,
                       " bytes after its header; copy or export the file again from its source"));
     }
+    if (open.empty() && !meta) image.note(file, group, element, pos + header, length, big);
     if (sequence) {  // step into sequences and their items: their elements are checked too
       open.push_back({Container::Sequence, end});
       pos += header;
@@ -244,6 +289,15 @@ void check_dicom_elements(const std::string& path) {
     }
   }
   if (meta) refuse_meta(pos, "is all the file holds (no data set follows)");
+}
+
+}  // namespace
+
+DicomLayout check_dicom_elements(const std::string& path) {
+  FileBytes file(path);
+  ImageAttributes image;
+  walk(path, file, image);
+  return {static_cast<uint64_t>(file.size()), image.due()};
 }
 
 }  // namespace learner::data::sources

@@ -109,9 +109,15 @@ void check_dicom_pixel_data(const std::string& path, const gdcm::Image& image) {
                 rows, " pixels x ", pf.GetBitsAllocated(), " bits x ", samples, " samples x ", frames, " frames need ", due,
                 "; frame ", std::min(frames, held / frame_bytes + 1), " of ", frames, " is cut short", kWhatToDo);
   const uint64_t present = bytes_present(path, image.GetTransferSyntax(), static_cast<uint32_t>(held));
-  LEARNER_CHECK(present >= due, "DICOM '", path, "' is truncated: the file ends after ", present, " of the ", due,
-                " bytes of its pixel data; frame ", std::min(frames, present / frame_bytes + 1), " of ", frames,
-                " is cut short", kWhatToDo);
+  if (present < due) throw Error(truncated_pixel_data_message(path, present, due, frames));
+}
+
+std::string truncated_pixel_data_message(const std::string& path, uint64_t present, uint64_t due, uint64_t frames) {
+  frames = std::max<uint64_t>(1, frames);
+  const uint64_t frame_bytes = std::max<uint64_t>(1, due / frames);
+  return str("DICOM '", path, "' is truncated: the file ends after ", present, " of the ", due,
+             " bytes of its pixel data; frame ", std::min(frames, present / frame_bytes + 1), " of ", frames,
+             " is cut short", kWhatToDo);
 }
 
 }  // namespace learner::data::sources

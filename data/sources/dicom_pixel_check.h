@@ -3,6 +3,7 @@
 // hands back a buffer whose tail is zeros, so pack checks the bytes itself.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace gdcm {
@@ -16,5 +17,9 @@ namespace learner::data::sources {
 // bits allocated x samples, when the file ends inside it, or when compressed pixel data
 // has fewer fragments than frames. Decoder failures are reported where the buffer is read.
 void check_dicom_pixel_data(const std::string& path, const gdcm::Image& image);
+
+// The refusal of a file that ends `present` bytes into the `due` bytes of its pixel data
+// (`frames` frames): the same words whether the element walk or the check above finds it.
+std::string truncated_pixel_data_message(const std::string& path, uint64_t present, uint64_t due, uint64_t frames);
 
 }  // namespace learner::data::sources

@@ -111,3 +111,49 @@ TEST_CASE("dicom element walk: elements that break out of their sequence or item
                   message);
   }
 }
+
+namespace {
+
+// Pixel Data (OW, 4-byte length) declaring `declared` bytes, followed by `held` bytes.
+std::string pixel_data(uint32_t declared, size_t held) {
+  return tag(0x7fe0, 0x0010) + "OW" + std::string(2, '\0') + u32(declared) + std::string(held, '\x07');
+}
+// 10 x 10 pixels, 8 bits, 4 frames: 400 bytes of pixels.
+const std::string kCineAttributes = short_element(0x0028, 0x0008, "IS", "4 ") + short_element(0x0028, 0x0010, "US", u16(10)) +
+                                    short_element(0x0028, 0x0011, "US", u16(10)) +
+                                    short_element(0x0028, 0x0100, "US", u16(8));
+
+}  // namespace
+
+TEST_CASE("dicom element walk: a file that ends inside its Pixel Data is refused before GDCM allocates it") {
+  SUBCASE("cut short: the frame that is cut is named from the image attributes") {
+    const std::string message = walk(dicom(kCineAttributes + pixel_data(400, 250)));
+    CHECK_MESSAGE(message.find("is truncated: the file ends after 250 of the 400 bytes of its pixel data; frame 3 of 4 is cut "
+                               "short; copy or export the file again from its source") != std::string::npos,
+                  message);
+  }
+  SUBCASE("a length no image explains") {
+    const std::string message = walk(dicom(kCineAttributes + pixel_data(0xfe00003cu, 250)));
+    CHECK_MESSAGE(message.find("is damaged: Pixel Data (7fe0,0010) declares 4261412924 bytes but the file ends 250 bytes "
+                               "after its header at byte 200") != std::string::npos,
+                  message);
+  }
+  SUBCASE("no image attributes before it") {
+    const std::string message = walk(dicom(pixel_data(400, 250)));
+    CHECK_MESSAGE(message.find("is damaged: Pixel Data (7fe0,0010) declares 400 bytes but the file ends 250") != std::string::npos,
+                  message);
+  }
+  CHECK(walk(dicom(kCineAttributes + pixel_data(400, 400))) == "(accepted)");
+}
+
+TEST_CASE("dicom element walk: a meta group without preamble or VR is read as implicit VR, as GDCM reads it") {
+  // (0002,0010) Transfer Syntax, implicit: tag, 4-byte length, value; then the data set.
+  const std::string uid = std::string("1.2.840.10008.1.2") + '\0';
+  const std::string meta = tag(0x0002, 0x0010) + u32(static_cast<uint32_t>(uid.size())) + uid;
+  const std::string name = tag(0x0010, 0x0010) + u32(6) + "DOE^JO";
+  CHECK(walk(meta + name) == "(accepted)");
+  const std::string message = walk(meta + tag(0x0002, 0x0013) + u32(5000) + "GDCM");
+  CHECK_MESSAGE(message.find("is damaged: element (0002,0013) at byte 26 declares 5000 bytes but the file ends 4 bytes") !=
+                    std::string::npos,
+                message);
+}

@@ -84,3 +84,34 @@ TEST_CASE("fuzz regressions: DICOM item tags outside any sequence are refused be
   CHECK_MESSAGE(message.find("is damaged: item tag (fffe,e000) stands outside any sequence at byte") != std::string::npos,
                 message);
 }
+
+// A 16-byte file without a preamble whose meta group has no VR: GDCM reads such a group as
+// implicit VR (an old GE quirk) and allocated the 2.6 GB the next four bytes read as. The
+// walk reads the group the same way and refuses the length.
+TEST_CASE("fuzz regressions: an implicit VR meta group with an element longer than the file is refused before GDCM") {
+  const std::string message = refusal(regression("dicom", "oom-2aeb50bac3a093248d27cf53b2e46ea435febcc5"), "scan.dcm");
+  CHECK_MESSAGE(message.find("is damaged: element (0002,d205) at byte 0 declares 2589626258 bytes but the file ends 8") !=
+                    std::string::npos,
+                message);
+}
+
+// Pixel Data declaring 4,261,412,924 bytes in a 977-byte file: GDCM allocated the declared
+// length before reading. The walk refuses a file that ends inside its Pixel Data itself.
+TEST_CASE("fuzz regressions: Pixel Data that declares more bytes than the file holds is refused before GDCM") {
+  const std::string message = refusal(regression("dicom", "oom-578817ff02f613dcb448500c097332bc75f3ec96"), "scan.dcm");
+  CHECK_MESSAGE(message.find("is damaged: Pixel Data (7fe0,0010) declares 4261412924 bytes but the file ends") !=
+                    std::string::npos,
+                message);
+}
+
+// GDCM asserts (BitsStored <= BitsAllocated, in PixelFormat::GetScalarType) computing the
+// buffer length of this image, after its read succeeded: GDCM reads DICOM files only in
+// learner-dicom-reader (data/sources/dicom_reader_process.h), so the abort is the reader's.
+TEST_CASE("fuzz regressions: a DICOM pixel format GDCM aborts on is refused, the reading process lives") {
+  const std::string message = refusal(regression("dicom", "crash-755717ba32b63a0deb7c0bbf4140cfb25bcad6b3"), "scan.dcm");
+  CHECK_MESSAGE(message.find("is damaged: GDCM, the DICOM library, dies reading it (Aborted: ") != std::string::npos,
+                message);
+  CHECK_MESSAGE(message.find("Assertion `BitsStored <= BitsAllocated' failed.); copy or export the file again") !=
+                    std::string::npos,
+                message);
+}
