@@ -17,6 +17,7 @@
 #include "data/manifest.h"
 #include "data/sources/source.h"
 #include "base/error.h"
+#include "data/sources/dicom_image.h"
 #include "data/sources/dicom_reader_process.h"
 #include "framework/safetensors.h"
 #include "tools/json_config.h"
@@ -121,13 +122,11 @@ void dicom(const uint8_t* data, size_t size) {
   options.size = 16;
   try {
     data::decode_source(file.path(), options);
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.find("learner-dicom-reader ended with") != std::string::npos ||
-        what.find("the DICOM reader's answer") != std::string::npos) {
-      std::fprintf(stderr, "dicom: %s failed: %s\n", reader.c_str(), e.what());
-      std::abort();
-    }
+  } catch (const data::sources::DicomReaderFailure& e) {
+    std::fprintf(stderr, "dicom: %s failed: %s\n", reader.c_str(), e.what());
+    std::abort();
+  } catch (const Error&) {
+    // a refusal: what damaged input should get
   }
 }
 

@@ -40,13 +40,15 @@ class Reader {
     take(v.data(), n * sizeof(T));
   }
   void finish() const {
-    LEARNER_CHECK(at_ == bytes_.size(), "the DICOM reader's answer for '", path_, "' has ",
-                  bytes_.size() - at_, " bytes left over (a learner-dicom-reader of another build?)");
+    if (at_ != bytes_.size()) {
+      throw DicomReaderFailure(str("the DICOM reader's answer for '", path_, "' has ", bytes_.size() - at_,
+                                   " bytes left over (a learner-dicom-reader of another build?)"));
+    }
   }
 
  private:
   void check(bool ok) const {
-    LEARNER_CHECK(ok, "the DICOM reader's answer for '", path_, "' is cut short");
+    if (!ok) throw DicomReaderFailure(str("the DICOM reader's answer for '", path_, "' is cut short"));
   }
   void take(void* out, size_t n) {
     check(n <= bytes_.size() - at_);

@@ -7,7 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+
 namespace learner::data::sources {
+
+// The reader process broke its side of the exchange: it exited without an answer, or its
+// answer is garbled, cut short or too long. Unlike a refusal (a plain learner::Error), this
+// says nothing about the file: it is a learner-dicom-reader of another build, or a bug.
+class DicomReaderFailure : public Error {
+ public:
+  using Error::Error;
+};
 
 struct DicomImage {
   std::string path;
@@ -26,7 +36,7 @@ struct DicomImage {
 // from this file for one machine, so the layout is the machine's own.
 std::string to_bytes(const DicomImage& image);
 
-// The inverse of to_bytes; throws learner::Error naming `path` when `bytes` is cut short or
+// The inverse of to_bytes; throws DicomReaderFailure naming `path` when `bytes` is cut short or
 // has bytes left over (a reader that died mid-answer, or one of another build).
 DicomImage from_bytes(const std::string& path, const std::string& bytes);
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "data/sources/dicom_image.h"
 
 extern char** environ;
 
@@ -166,12 +167,14 @@ std::string run_dicom_reader(const std::string& path, uint64_t memory_budget) {
                     last_words(err), ")", kWhatToDo));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) {
-    throw Error(str("DICOM '", path, "' could not be read: ", kReaderName, " ended with exit status ",
-                    WIFEXITED(status) ? WEXITSTATUS(status) : -1, " and no answer", last_words(err)));
+    throw DicomReaderFailure(str("DICOM '", path, "' could not be read: ", kReaderName, " ended with exit status ",
+                                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, " and no answer", last_words(err)));
   }
   if (out[0] == kRefused) throw Error(out.substr(1));
-  LEARNER_CHECK(out[0] == kAnswered, "the DICOM reader's answer for '", path, "' is garbled (", kReaderName,
-                " of another build?)");
+  if (out[0] != kAnswered) {
+    throw DicomReaderFailure(
+        str("the DICOM reader's answer for '", path, "' is garbled (", kReaderName, " of another build?)"));
+  }
   return out.substr(1);
 }
 

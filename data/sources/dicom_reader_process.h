@@ -24,7 +24,8 @@ std::string dicom_reader_executable();
 
 // Runs the reader on `path` under `memory_budget` bytes and returns its answer (dicom_image.h).
 // Throws learner::Error with the reader's own message when it refused the file, and naming
-// `path`, the signal or exit status and the reader's last words on stderr when it died.
+// `path`, the signal and the reader's last words on stderr when it died (GDCM's asserts);
+// DicomReaderFailure (dicom_image.h) when it exited without an answer or answered garbled.
 std::string run_dicom_reader(const std::string& path, uint64_t memory_budget);
 
 }  // namespace learner::data::sources

@@ -81,7 +81,7 @@ TEST_CASE("dicom reader: one that dies is reported with the signal and its last 
                 message);
 }
 
-TEST_CASE("dicom reader: an exit without an answer, a garbled or a cut answer are errors naming the file") {
+TEST_CASE("dicom reader: an exit without an answer, a garbled or a cut answer are reader failures naming the file") {
   learner::test::TempDir dir("dicom_reader");
   const std::string file = dir / "scan.dcm";
   {
@@ -90,20 +90,35 @@ TEST_CASE("dicom reader: an exit without an answer, a garbled or a cut answer ar
     CHECK_MESSAGE(message.find("DICOM '" + file + "' could not be read: learner-dicom-reader ended with exit status 7 and "
                                "no answer: out of luck") != std::string::npos,
                   message);
+    // Its own type: the fuzz harness tells a broken reader from a refused file by it.
+    CHECK_THROWS_AS(run_dicom_reader(file, 1u << 20), DicomReaderFailure);
   }
   {
     ReaderOverride reader(script(dir, "printf x"));
     CHECK(refusal(file).find("the DICOM reader's answer for '" + file + "' is garbled") != std::string::npos);
+    CHECK_THROWS_AS(run_dicom_reader(file, 1u << 20), DicomReaderFailure);
   }
   {
     ReaderOverride reader(script(dir, "printf oabc"));
     const std::string answer = run_dicom_reader(file, 1u << 20);
     CHECK(answer == "abc");
-    CHECK_THROWS_WITH(from_bytes(file, answer), doctest::Contains("is cut short"));
+    CHECK_THROWS_WITH_AS(from_bytes(file, answer), doctest::Contains("is cut short"), DicomReaderFailure);
+    DicomImage image;
+    image.path = file;
+    CHECK_THROWS_WITH_AS(from_bytes(file, to_bytes(image) + "z"), doctest::Contains("1 bytes left over"),
+                         DicomReaderFailure);
   }
   {
     ReaderOverride reader(script(dir, "printf 'eDICOM is refused for a reason'"));
     CHECK(refusal(file) == "DICOM is refused for a reason");
+    bool plain_error = false;
+    try {
+      run_dicom_reader(file, 1u << 20);
+    } catch (const DicomReaderFailure&) {
+    } catch (const learner::Error&) {
+      plain_error = true;
+    }
+    CHECK_MESSAGE(plain_error, "a refusal is a plain learner::Error, not a DicomReaderFailure");
   }
 }
 

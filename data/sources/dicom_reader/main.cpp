@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
   }
   // A cap on address space, not on resident memory: GDCM's huge allocations fail at once
   // (std::bad_alloc) instead of touching gigabytes first.
-  const rlimit cap{address_space_in_use() + budget, address_space_in_use() + budget};
+  const uint64_t limit = address_space_in_use() + budget;
+  const rlimit cap{limit, limit};
   if (::setrlimit(RLIMIT_AS, &cap) != 0) {
     std::fprintf(stderr, "learner-dicom-reader: cannot cap its memory: %s\n", std::strerror(errno));
     return 2;
