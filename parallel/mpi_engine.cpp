@@ -19,6 +19,7 @@ std::unique_ptr<Communicator> make_mpi_communicator(double) {
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -64,13 +65,17 @@ namespace learner::dist {
 
 namespace {
 
-// At exit: finalise after a clean run; abort the job otherwise, because a rank that ends in
-// error would wait forever in MPI_Finalize for peers still blocked in a collective.
+// Set by MpiCommunicator::all_ranks_exit_together: every rank exits by one agreed path.
+std::atomic<bool> g_all_ranks_exit_together{false};
+
+// At exit: finalise after a clean run or an exit all ranks agreed on; abort the job otherwise,
+// because a rank that ends in error would wait forever in MPI_Finalize for peers still blocked
+// in a collective.
 void finish_mpi_at_exit(int status, void*) {
   int finalised = 0;
   MPI_Finalized(&finalised);
   if (finalised) return;
-  if (status != 0) {
+  if (status != 0 && !g_all_ranks_exit_together) {
     std::fprintf(stderr, "learner: rank %d exits with status %d: aborting the MPI job so that no "
                  "rank waits for it\n", world_rank_or_minus_one(), status);
     std::fflush(stderr);
@@ -111,6 +116,8 @@ class MpiCommunicator : public Communicator {
   ~MpiCommunicator() override { MPI_Comm_free(&comm_); }
 
   Engine engine() const override { return Engine::Mpi; }
+
+  void all_ranks_exit_together() override { g_all_ranks_exit_together = true; }
 
   void all_reduce(Tensor& t, ReduceOp op) override {
     check_on(t, "all_reduce", Device::cpu());

@@ -284,6 +284,10 @@ int run_pretrain(const PretrainOptions& o) {
         save_last();
         folder.log(str("stopped by signal ", stop_signal(), " at step ", position.step, "; saved ",
                        folder.checkpoint_path("last"), " (continue with --resume)"));
+        // No rank leaves before rank 0 has saved and said so: mpirun ends the rest of a job
+        // soon after one rank exits non-zero (odls_base_sigkill_timeout, 1 s by default).
+        comm->barrier();
+        comm->all_ranks_exit_together();  // every rank saw any_rank_stopping() at this step
         return 128 + (stop_signal() != 0 ? stop_signal() : SIGTERM);
       }
     }
