@@ -1,6 +1,9 @@
 # Thin wrapper over CMake. `make demo` is the main job; `make test` runs the unit tests.
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# learner_tests runs in this many processes side by side (tests/run_shards.sh); 1: one process,
+# output as it comes.
+TEST_SHARDS ?= $(JOBS)
 CMAKE_FLAGS ?=
 # OpenMP threads sleep instead of spinning between regions: much faster on shared cores
 # (docs/performance.md); the learner binary sets the same itself.
@@ -42,7 +45,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
-	cd $(BUILD) && ./learner_tests
+	cd $(BUILD) && $(CURDIR)/tests/run_shards.sh ./learner_tests $(TEST_SHARDS)
 	./tests/dist/run_dist_tests.sh $(BUILD)
 
 bench: build
@@ -64,7 +67,8 @@ asan-build: deps fuzz-deps
 # (HDF5's own, on damaged files) is matched by an HDF5 frame only it records.
 # ASAN_EXCLUDE: test cases to leave out (doctest's -tce, comma-separated wildcards).
 asan: asan-build
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS):fast_unwind_on_malloc=0 ./learner_tests -tce="$(ASAN_EXCLUDE)"
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=$(ASAN_OPTIONS):fast_unwind_on_malloc=0 \
+	  $(CURDIR)/tests/run_shards.sh ./learner_tests $(TEST_SHARDS) -tce="$(ASAN_EXCLUDE)"
 
 # ThreadSanitizer on the loader's prefetch workers and the dist engines' thread ranks.
 # One OpenMP thread: libgomp is not instrumented, so its own barriers would read as races.

@@ -23,6 +23,11 @@ packages=(
 if [[ ${1:-} == --fuzz ]]; then
   packages=(clang-14 libclang-rt-14-dev)
 fi
+# `deps.sh --ci`: the compiler cache .ci/run builds with (the GPU bundle's build takes the full
+# build's objects from it).
+if [[ ${1:-} == --ci ]]; then
+  packages=(ccache)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
