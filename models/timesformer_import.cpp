@@ -1,5 +1,5 @@
-// TimeSformer import: the wrapper's "model." prefix, the RGB-to-gray patch filters and the
-// nearest resizes of the position and time embeddings.
+// TimeSformer import: the wrapper's "model." prefix, the RGB-to-gray patch filters, the
+// nearest resizes of the position and time embeddings, and a per-frame ViT inflated.
 #include "models/timesformer_import.h"
 
 #include <algorithm>
@@ -61,12 +61,15 @@ SafetensorsFile timesformer_for_encoder(const SafetensorsFile& file, const TimeS
                 ": neither a learner TimeSformer checkpoint (encoder.cls_token) nor a TimeSformer state_dict "
                 "(cls_token, pos_embed, time_embed, or model.* as the TimeSformer wrapper saves them); export one "
                 "with safetensors.torch.save_file(model.state_dict())");
-  const bool divided =
-      file.find(prefix + "time_embed") != nullptr && file.find(prefix + "blocks.0.temporal_attn.qkv.weight") != nullptr;
-  LEARNER_CHECK(divided, path, ": ", prefix,
-                "time_embed or blocks.0.temporal_attn.qkv.weight is missing: not a divided space-time "
-                "TimeSformer (attention_type 'space_only' or 'joint_space_time', or a plain ViT); "
-                "timesformer-* is attention_type='divided_space_time' only");
+  const bool has_time = file.find(prefix + "time_embed") != nullptr;
+  const bool has_temporal = file.find(prefix + "blocks.0.temporal_attn.qkv.weight") != nullptr;
+  LEARNER_CHECK(!has_time || has_temporal, path, ": ", prefix,
+                "time_embed without blocks.0.temporal_attn.*: a joint_space_time TimeSformer; timesformer-* is "
+                "attention_type='divided_space_time' only");
+  // No temporal branch at all: a per-frame ViT (timm's names, the reference's
+  // vit_base_patch16_224, or a space_only TimeSformer), inflated as the reference's
+  // load_pretrained inflates it.
+  const bool inflate = !has_time && !has_temporal;
   const int64_t Ht = config.image_height / config.patch, Wt = config.image_width / config.patch;
   SafetensorsFile renamed;
   for (const auto& [stored, t] : file.tensors) {
@@ -90,6 +93,23 @@ SafetensorsFile timesformer_for_encoder(const SafetensorsFile& file, const TimeS
       value = nearest_time_embed(t, config.frames);
     }
     renamed.tensors.emplace_back("encoder." + name, value);
+    if (inflate) {
+      // blocks.i.attn.* -> blocks.i.temporal_attn.*, blocks.i.norm1.* -> blocks.i.temporal_norm1.*
+      for (const char* part : {".attn.", ".norm1."}) {
+        const size_t at = name.find(part);
+        if (starts_with(name, "blocks.") && at != std::string::npos)
+          renamed.tensors.emplace_back("encoder." + name.substr(0, at + 1) + "temporal_" + name.substr(at + 1), value);
+      }
+    }
+  }
+  if (inflate) {
+    // What the file lacks stays at the reference's init: time_embed and every temporal_fc zero.
+    renamed.tensors.emplace_back("encoder.time_embed", Tensor::zeros({1, config.frames, config.width}));
+    for (int i = 0; i < config.depth; ++i) {
+      const std::string fc = "encoder.blocks." + std::to_string(i) + ".temporal_fc.";
+      renamed.tensors.emplace_back(fc + "weight", Tensor::zeros({config.width, config.width}));
+      renamed.tensors.emplace_back(fc + "bias", Tensor::zeros({config.width}));
+    }
   }
   return renamed;
 }

@@ -1,18 +1,22 @@
 // Importing facebookresearch/TimeSformer weights (safetensors.torch.save_file(model.state_dict()))
-// into a TimeSformer encoder. Two kinds of reference file are accepted:
+// into a TimeSformer encoder. Three kinds of reference file are accepted:
 //   - the VisionTransformer's state_dict: cls_token, pos_embed, time_embed, patch_embed.*,
 //     blocks.*, norm.*, head.* (dropped: the classifier is not part of the encoder);
 //   - the TimeSformer wrapper's (and the released checkpoints' model_state): the same names
-//     under "model.", which is stripped as the reference's load_state_dict strips it.
+//     under "model.", which is stripped as the reference's load_state_dict strips it;
+//   - a per-frame ViT without time_embed or temporal_attn (timm's ViT, the reference's
+//     vit_base_patch16_224, a space_only TimeSformer), inflated as the reference's
+//     load_pretrained does it: blocks.i.attn.* copied into blocks.i.temporal_attn.*, norm1 into
+//     temporal_norm1, time_embed and every temporal_fc left at the reference's init, zero.
 // (learner's own checkpoint, encoder.*, is loaded by init_encoder before this is reached.)
 // A one-channel encoder gets the patch embedding's RGB filters summed (the reference's
 // load_pretrained for in_chans = 1). A pos_embed of another grid is resized as the reference's
 // forward_features resizes it at run time: F.interpolate(mode='nearest') of the square source
 // grid to the run's (H/16) x (W/16), the cls entry kept; a time_embed of another length T' is
-// resized to T as both load_pretrained and forward_features do: nearest over time. Attention
-// types other than divided space-time are refused by name (no temporal_attn: space_only or
-// joint_space_time, or an ImageNet ViT); every other mismatch (another width, depth or patch
-// size; a missing tensor) is named by load_state_dict.
+// resized to T as both load_pretrained and forward_features do: nearest over time. A
+// joint_space_time file (time_embed without temporal_attn) is refused by name; every other
+// mismatch (another width, depth or patch size; a missing tensor; a layer scale) is named by
+// load_state_dict.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // The TimeSformer backbone: the reference's names and parameter counts, a one-frame TimeSformer
 // (temporal_fc 0) being a ViT, a whole small TimeSformer's gradients by finite differences, bad
-// input named, the nearest resizes, and the import of the reference's files.
+// input named, the nearest resizes, the import of the reference's files and of a per-frame ViT.
 #include <unistd.h>
 
 #include <cstdio>
@@ -178,7 +178,7 @@ TEST_CASE("nearest resizes pick PyTorch's source indices") {
   for (int k = 0; k < 5; ++k) values.insert(values.end(), {float(k), float(10 * k)});
   const Tensor grid = models::nearest_pos_embed(Tensor::from_vector(values, {1, 5, 2}), 2, 2, 3, 2);
   CHECK(grid.to_vector() == std::vector<float>{0, 0, 1, 10, 2, 20, 1, 10, 2, 20, 3, 30, 4, 40});
-  const Tensor time = models::nearest_time_embed(Tensor::from_vector({1, 2, 3, 4}, {1, 4, 1}), 6);
+  const Tensor time = models::nearest_time_embed(Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, {1, 4, 1}), 6);
   CHECK(time.to_vector() == std::vector<float>{1, 1, 2, 3, 3, 4});
 }
 
@@ -266,4 +266,33 @@ TEST_CASE("TimeSformer imports: the model's and the wrapper's state_dicts, our c
   CHECK(test::bit_equal(again.timesformer->time_embed,
                         dynamic_cast<models::TimeSformerEncoder&>(*a.encoder).timesformer->time_embed));
   for (const std::string& p : {plain_path, wrapped_path, bad_path, ours_path}) std::remove(p.c_str());
+}
+
+TEST_CASE("TimeSformer inflates a per-frame ViT file as the reference's load_pretrained does") {
+  Generator gen(7), other(8);
+  models::VisionTransformer vit(models::vit_config("tiny", 1, 112, 112), gen);
+  randomize(vit, 500);
+  std::map<std::string, Tensor> file_tensors;
+  NamedTensors file = nn::state_dict(vit);
+  for (const auto& [name, t] : file) file_tensors[name] = t;
+  file.emplace_back("head.weight", test::random_tensor({1000, 192}, 501));
+  const std::string path = temp_path("vit.safetensors");
+  write_safetensors(path, file);
+  models::TimeSformerEncoder tsf(tsf_options(models::Backbone::TimeSformerTiny, 4), other);
+  models::init_encoder(path, tsf);
+  std::remove(path.c_str());
+  for (const auto& named : nn::state_dict(tsf)) {
+    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
+    std::string source = name;
+    for (const char* part : {"temporal_attn.", "temporal_norm1."}) {
+      const size_t at = source.find(part);
+      if (at != std::string::npos) source.erase(at, 9);  // "temporal_"
+    }
+    if (name == "time_embed" || name.find("temporal_fc.") != std::string::npos) {
+      CHECK_MESSAGE(test::bit_equal(named.second, Tensor::zeros(named.second.shape())), name);
+    } else {
+      REQUIRE_MESSAGE(file_tensors.count(source) == 1, name, " from ", source);
+      CHECK_MESSAGE(test::bit_equal(named.second, file_tensors.at(source)), name, " from ", source);
+    }
+  }
 }
