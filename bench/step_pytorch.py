@@ -7,7 +7,9 @@ section 4 before conv1 of every BasicBlock (tsm) or none (resnet2d, per-frame fe
 concatenated); or timm's VisionTransformer per frame, the frame features averaged (vit-tiny,
 vit-small, vit-base; timm 0.9.16 from .pydeps, scripts/python-deps.sh); or VideoMAE
 (videomae-tiny/small/base: the compact transcription of MCG-NJU/VideoMAE's VisionTransformer in
-tests/parity/videomae_reference.py); then the regression head Linear(E, 256)-ReLU-Linear(256, 1).
+tests/parity/videomae_reference.py); or TimeSformer (timesformer-tiny/base: our transcription of
+facebookresearch/TimeSformer's divided space-time VisionTransformer in
+tests/parity/timesformer_reference.py); then the regression head Linear(E, 256)-ReLU-Linear(256, 1).
 Loss: MSE + wCL with
 cosine similarity (SPEC section 6, lambda 1, eps_w 0.05). Adam, lr 1e-3.
 "train": forward, loss, zero_grad, backward, Adam step. "embed": the encoder in eval mode
@@ -118,6 +120,28 @@ class VideoMAEPretrainModel(torch.nn.Module):
         return u, self.head(u).view(-1)
 
 
+TIMESFORMER_SIZES = {"timesformer-tiny": (192, 3), "timesformer-base": (768, 12)}
+
+
+class TimeSformerPretrainModel(torch.nn.Module):
+    def __init__(self, backbone, frames, channels, size):
+        super().__init__()
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+        from timesformer_reference import TimeSformer
+        dim, heads = TIMESFORMER_SIZES[backbone]
+        self.frames = frames
+        self.encoder = TimeSformer(channels, frames, (size, size), dim=dim, heads=heads)
+        self.head = torch.nn.Sequential(torch.nn.Linear(dim, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1))
+
+    def embed(self, x):  # the clip as (B, C, T, H, W), as the reference takes it
+        bt, c, h, w = x.shape
+        return self.encoder(x.view(bt // self.frames, self.frames, c, h, w).permute(0, 2, 1, 3, 4))
+
+    def forward(self, x):
+        u = self.embed(x)
+        return u, self.head(u).view(-1)
+
+
 def make_model(backbone, frames, channels, size):
     if backbone in ("tsm", "resnet2d"):
         return PretrainModel(backbone, frames, channels)
@@ -125,6 +149,8 @@ def make_model(backbone, frames, channels, size):
         return FrameTransformerModel(backbone, frames, channels, size)
     if backbone in VIDEOMAE_SIZES:
         return VideoMAEPretrainModel(backbone, frames, channels, size)
+    if backbone in TIMESFORMER_SIZES:
+        return TimeSformerPretrainModel(backbone, frames, channels, size)
     print(f"no PyTorch model for backbone {backbone} in {__file__}")
     sys.exit(3)
 

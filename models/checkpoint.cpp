@@ -4,6 +4,7 @@
 #include "framework/autograd.h"
 #include "framework/nn/state_dict.h"
 #include "framework/ops/reduce.h"
+#include "models/timesformer_import.h"
 #include "models/videomae_import.h"
 #include "models/vit_import.h"
 
@@ -64,6 +65,9 @@ void init_encoder(const std::string& path, ClipEncoder& encoder) {
   if (auto* vit = dynamic_cast<ViTEncoder*>(&encoder)) return init_vit(path, file, *vit);
   if (auto* mae = dynamic_cast<VideoMAEEncoder*>(&encoder))
     return nn::load_state_dict(*mae, videomae_for_encoder(file, mae->videomae->config(), path), "encoder.", path);
+  if (auto* tsf = dynamic_cast<TimeSformerEncoder*>(&encoder))
+    return nn::load_state_dict(*tsf, timesformer_for_encoder(file, tsf->timesformer->config(), path), "encoder.",
+                               path);
   init_resnet(path, file, dynamic_cast<VideoEncoder&>(encoder));
 }
 

@@ -4,18 +4,23 @@
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape.h"
 #include "framework/ops/temporal_shift.h"
+#include "models/timesformer.h"
 #include "models/videomae.h"
 
 namespace learner::models {
 
 bool is_transformer(Backbone backbone) {
   return backbone == Backbone::ViTTiny || backbone == Backbone::ViTSmall || backbone == Backbone::ViTBase ||
-         is_videomae(backbone);
+         is_videomae(backbone) || is_timesformer(backbone);
 }
 
 bool is_videomae(Backbone backbone) {
   return backbone == Backbone::VideoMAETiny || backbone == Backbone::VideoMAESmall ||
          backbone == Backbone::VideoMAEBase;
+}
+
+bool is_timesformer(Backbone backbone) {
+  return backbone == Backbone::TimeSformerTiny || backbone == Backbone::TimeSformerBase;
 }
 
 ClipEncoder::ClipEncoder(const EncoderOptions& options) : options_(options) {
@@ -86,6 +91,7 @@ Tensor ViTEncoder::forward(const Tensor& x) {
 
 std::shared_ptr<ClipEncoder> make_encoder(const EncoderOptions& options, Generator& gen) {
   if (is_videomae(options.backbone)) return std::make_shared<VideoMAEEncoder>(options, gen);
+  if (is_timesformer(options.backbone)) return std::make_shared<TimeSformerEncoder>(options, gen);
   if (is_transformer(options.backbone)) return std::make_shared<ViTEncoder>(options, gen);
   return std::make_shared<VideoEncoder>(options, gen);
 }

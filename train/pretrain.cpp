@@ -113,7 +113,9 @@ const std::map<std::string, models::Backbone>& backbone_words() {
       {"vit-base", models::Backbone::ViTBase},
       {"videomae-tiny", models::Backbone::VideoMAETiny},
       {"videomae-small", models::Backbone::VideoMAESmall},
-      {"videomae-base", models::Backbone::VideoMAEBase}};
+      {"videomae-base", models::Backbone::VideoMAEBase},
+      {"timesformer-tiny", models::Backbone::TimeSformerTiny},
+      {"timesformer-base", models::Backbone::TimeSformerBase}};
   return words;
 }
 const std::map<std::string, OptimizerKind>& optimizer_words() {
