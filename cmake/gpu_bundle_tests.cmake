@@ -12,7 +12,8 @@ set(LEARNER_GPU_BUNDLE_TEST_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/dist/dist_scenarios.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/op/op_cases.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/op/op_cases_transformer.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tests/op/op_cases_videomae.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/op/op_cases_videomae.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/models/transformer_parity.cpp)
 foreach(_file ${_learner_test_files})
   file(READ ${_file} _text)
   string(FIND "${_text}" "[cuda]" _at)

@@ -1,146 +1,35 @@
 // Parity with MCG-NJU/VideoMAE's fine-tuning VisionTransformer: tests/parity/videomae_reference.py
 // (a compact transcription of modeling_finetune.py with the same state_dict names and math)
-// saves random weights as the reference's state_dict; this test loads them through --init's
-// import (models/videomae_import.h) and compares the weights after the import, the eval clip
-// embeddings (1e-4 relative) and the gradients of MSE + wCL (cos) against the reference's
-// float64 gradients. Relative error: max|ours - theirs| / max|theirs|.
-//
-// Gradient tolerance, as for ViT: ours (float32) within kYardstickFactor times the case's
-// largest distance of the reference's own float32 gradient to its float64 gradient.
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-
-#include "framework/nn/state_dict.h"
-#include "framework/ops.h"
-#include "models/checkpoint.h"
-#include "models/heads.h"
+// saves random weights as the reference's state_dict; the shared check (transformer_parity.h)
+// loads them through --init's import (models/videomae_import.h) and compares weights, the
+// parameter count, eval embeddings and gradients against the reference's float64 gradients.
+#include "tests/models/transformer_parity.h"
 #include "tests/util/test_util.h"
 
 using namespace learner;
 
 namespace {
 
-constexpr double kYardstickFactor = 4.0;
-
-bool torch_present() { return std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0; }
-
-std::string reference_dir() {
-  const std::string source = LEARNER_SOURCE_DIR;
-  const std::string dir = std::string(LEARNER_BUILD_DIR) + "/parity_videomae";
-  const std::string script = source + "/tests/parity/videomae_reference.py";
-  struct stat out_stat {}, script_stat {};
-  const bool fresh = ::stat((dir + "/done.txt").c_str(), &out_stat) == 0 &&
-                     ::stat(script.c_str(), &script_stat) == 0 && out_stat.st_mtime >= script_stat.st_mtime;
-  if (!fresh) {
-    const std::string cmd = "cd " + source + "/tests/parity && /usr/bin/python3 videomae_reference.py --out " + dir;
-    REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: ", cmd);
-  }
-  return dir;
-}
-
-double relative_error(const Tensor& ours, const Tensor& theirs) {
-  const std::vector<float> a = ours.to(Device::cpu()).to_vector(), b = theirs.to_vector();
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
-
-const Tensor& find(const SafetensorsFile& f, const std::string& name) {
-  const Tensor* t = f.find(name);
-  REQUIRE_MESSAGE(t != nullptr, "reference lacks ", name);
-  return *t;
-}
-
-struct Case {
-  const char* name;
-  int height, width, frames;
-};
-
-void run_case(const Case& c, Device device) {
-  const std::string case_name = c.name;
-  CAPTURE(case_name);
-  const std::string dir = reference_dir() + "/" + c.name;
-  const SafetensorsFile inputs = read_safetensors(dir + "/inputs.safetensors");
-  const SafetensorsFile expected = read_safetensors(dir + "/expected.safetensors");
-  models::EncoderOptions o;
-  o.backbone = models::Backbone::VideoMAETiny;
-  o.frames = c.frames;
-  o.in_channels = 1;
-  o.image_height = c.height;
-  o.image_width = c.width;
-  models::PretrainModel model(o);
-  models::init_encoder(dir + "/videomae.safetensors", *model.encoder);  // what --init does
-  nn::load_state_dict(model, read_safetensors(dir + "/head.safetensors"), "", "head.safetensors",
-                      nn::MissingTensors::Allow);
-  int64_t params = 0;
-  for (auto& named : model.encoder->named_parameters()) {
-    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
-    auto& p = named.second;
-    params += p->numel();
-    const double err = relative_error(*p, find(expected, "loaded." + name));
-    CHECK_MESSAGE(err <= 1e-6, "imported ", name, ": relative error ", err);
-  }
-  CHECK(params == static_cast<int64_t>(find(expected, "params").to_vector()[0]));
-  model.to(device);
-  const Tensor x = find(inputs, "x").to(device), y = find(inputs, "y").to(device);
-  {
-    model.eval();
-    NoGradGuard no_grad;
-    const double err = relative_error(model.run(x).embedding, find(expected, "eval.embedding"));
-    MESSAGE(case_name, ": eval embedding relative error ", err);
-    CHECK(err <= 1e-4);
-  }
-  model.train();
-  const auto out = model.run(x);
-  add(mse_loss(out.prediction, y), contrastive_loss(out.embedding, y, ContrastiveKind::WCL, Similarity::Cos, 0.05f))
-      .backward();
-  double largest_yardstick = 0;
-  for (auto& [name, p] : model.named_parameters())
-    largest_yardstick = std::max<double>(largest_yardstick, find(expected, "yardstick." + name).to_vector()[0]);
-  const double tolerance = kYardstickFactor * largest_yardstick;
-  double worst = 0, worst_reference = 0;
-  std::string worst_name;
-  for (auto& named : model.named_parameters()) {
-    const std::string& name = named.first;  // not a structured binding: clang 14 cannot capture one
-    auto& p = named.second;
-    REQUIRE_MESSAGE(p->grad().defined(), name, " got no gradient");
-    const double err = relative_error(p->grad(), find(expected, "grad64." + name));
-    const double reference = find(expected, "yardstick." + name).to_vector()[0];
-    CHECK_MESSAGE(err <= tolerance, "grad ", name, ": relative error to float64 ", err, " > ", tolerance,
-                  " (reference float32 to float64: ", reference, ")");
-    if (err > worst) {
-      worst = err;
-      worst_name = name;
-      worst_reference = reference;
-    }
-  }
-  MESSAGE(case_name, ": largest gradient error to float64 ", worst, " (", worst_name, "; reference float32 there ",
-          worst_reference, ", largest reference float32 error ", largest_yardstick, ")");
-}
-
-const Case kCases[] = {{"t8", 112, 112, 8}, {"odd", 80, 144, 4}};
+const test::TransformerReference kVideoMAE{"videomae_reference.py", "videomae", "videomae.safetensors", "done.txt",
+                                           models::Backbone::VideoMAETiny, /*needs_timm=*/false,
+                                           /*counts_parameters=*/true};
+const test::ParityCase kCases[] = {{"t8", 112, 112, 8}, {"odd", 80, 144, 4}};
 
 }  // namespace
 
 TEST_CASE("videomae-tiny matches VideoMAE's VisionTransformer on the CPU (112 px T 8; 80 x 144 T 4 from an RGB file)") {
-  if (!torch_present()) {
+  if (!test::torch_present()) {
     MESSAGE("skipped: /usr/bin/python3 cannot import torch (install python3-torch: `make deps`)");
     return;
   }
-  for (const Case& c : kCases) run_case(c, Device::cpu());
+  for (const test::ParityCase& c : kCases) test::check_transformer_parity(kVideoMAE, c, Device::cpu());
 }
 
 TEST_CASE("videomae-tiny matches VideoMAE's VisionTransformer on CUDA [cuda]") {
   REQUIRE_GPU_OR_SKIP();
-  if (!torch_present()) {
+  if (!test::torch_present()) {
     MESSAGE("skipped: /usr/bin/python3 cannot import torch (install python3-torch: `make deps`)");
     return;
   }
-  for (const Case& c : kCases) run_case(c, Device::cuda(0));
+  for (const test::ParityCase& c : kCases) test::check_transformer_parity(kVideoMAE, c, Device::cuda(0));
 }
