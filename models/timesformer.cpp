@@ -15,13 +15,6 @@ namespace learner::models {
 
 namespace {
 
-// y = layer(x) on the rows of a (B, N, D) token block.
-Tensor apply_rows(nn::Linear& layer, const Tensor& x) {
-  const int64_t B = x.size(0), N = x.size(1);
-  const Tensor y = layer.forward(reshape(x, {B * N, x.size(2)}));
-  return reshape(y, {B, N, y.size(1)});
-}
-
 const char* timesformer_size(Backbone backbone) {
   switch (backbone) {
     case Backbone::TimeSformerTiny: return "tiny";

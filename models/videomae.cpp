@@ -27,12 +27,6 @@ std::shared_ptr<nn::Linear> reference_linear(int in, int out, bool bias, Generat
   return layer;
 }
 
-Tensor apply_rows(nn::Linear& layer, const Tensor& x) {
-  const int64_t B = x.size(0), N = x.size(1);
-  const Tensor y = layer.forward(reshape(x, {B * N, x.size(2)}));
-  return reshape(y, {B, N, y.size(1)});
-}
-
 const char* videomae_size(Backbone backbone) {
   switch (backbone) {
     case Backbone::VideoMAETiny: return "tiny";

@@ -26,14 +26,13 @@ std::shared_ptr<nn::Linear> timm_linear(int in, int out, Generator& gen) {
   return layer;
 }
 
-// y = layer(x) on the rows of a (B, N, D) token block.
+}  // namespace
+
 Tensor apply_rows(nn::Linear& layer, const Tensor& x) {
   const int64_t B = x.size(0), N = x.size(1);
   const Tensor y = layer.forward(reshape(x, {B * N, x.size(2)}));
   return reshape(y, {B, N, y.size(1)});
 }
-
-}  // namespace
 
 ViTConfig vit_config(const char* size, int in_channels, int height, int width) {
   ViTConfig c;

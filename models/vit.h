@@ -14,6 +14,9 @@
 
 namespace learner::models {
 
+// y = layer(x) on the rows of a (B, N, D) token block: every token through the same Linear.
+Tensor apply_rows(nn::Linear& layer, const Tensor& x);
+
 struct ViTConfig {
   int width = 192;       // D (embed_dim)
   int depth = 12;        // blocks
