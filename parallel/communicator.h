@@ -78,8 +78,8 @@ class Communicator {
   // Every rank is leaving by the same path with the same exit status (a stop all ranks agreed
   // on, e.g. at a signal), so the engine may end the job as it ends a clean run even though the
   // status is non-zero. MPI: MPI_Finalize instead of the MPI_Abort that a lone failing rank
-  // needs, which mpirun answers by waiting out its kill timeout (a minute or more) before the
-  // job ends. Call it after the last collective.
+  // needs (no peer is left blocked in a collective). Call it after the last collective; the
+  // caller's barrier before it is what keeps mpirun from killing a rank that is still saving.
   virtual void all_ranks_exit_together() {}
 
   // Ends the whole job now: prints `message` with this rank and makes every rank exit
