@@ -21,3 +21,4 @@
 #include "framework/ops/temporal_shift.h"
 #include "framework/ops/tubelet_embed.h"
 #include "framework/ops/tokens.h"
+#include "framework/ops/window.h"

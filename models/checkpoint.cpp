@@ -4,6 +4,7 @@
 #include "framework/autograd.h"
 #include "framework/nn/state_dict.h"
 #include "framework/ops/reduce.h"
+#include "models/swin_import.h"
 #include "models/timesformer_import.h"
 #include "models/videomae_import.h"
 #include "models/vit_import.h"
@@ -54,7 +55,9 @@ void init_vit(const std::string& path, const SafetensorsFile& file, ViTEncoder& 
 
 void init_encoder(const std::string& path, ClipEncoder& encoder) {
   const SafetensorsFile file = read_safetensors(path);
-  const bool ours = file.find("encoder.conv1.weight") != nullptr || file.find("encoder.cls_token") != nullptr;
+  // (VideoMAE's pre-training files name their encoder "encoder." too: Swin's own tensors tell.)
+  const bool ours = file.find("encoder.conv1.weight") != nullptr || file.find("encoder.cls_token") != nullptr ||
+                    file.find("encoder.layers.0.blocks.0.attn.relative_position_bias_table") != nullptr;
   if (ours) {
     SafetensorsFile encoder_only;
     for (const auto& [name, t] : file.tensors)
@@ -68,6 +71,13 @@ void init_encoder(const std::string& path, ClipEncoder& encoder) {
   if (auto* tsf = dynamic_cast<TimeSformerEncoder*>(&encoder))
     return nn::load_state_dict(*tsf, timesformer_for_encoder(file, tsf->timesformer->config(), path), "encoder.",
                                path);
+  if (auto* swin = dynamic_cast<SwinEncoder*>(&encoder)) {
+    LEARNER_CHECK(file.find("patch_embed.proj.weight") != nullptr && file.find("patch_embed.norm.weight") != nullptr,
+                  path, ": neither a learner Swin checkpoint (encoder.patch_embed.proj.weight) nor a timm "
+                  "SwinTransformer state_dict (patch_embed.proj.weight, patch_embed.norm.weight); export one with "
+                  "safetensors.torch.save_file(timm_model.state_dict())");
+    return nn::load_state_dict(*swin, swin_for_encoder(file, *swin->swin, path), "encoder.", path);
+  }
   init_resnet(path, file, dynamic_cast<VideoEncoder&>(encoder));
 }
 

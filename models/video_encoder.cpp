@@ -4,6 +4,7 @@
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape.h"
 #include "framework/ops/temporal_shift.h"
+#include "models/swin.h"
 #include "models/timesformer.h"
 #include "models/videomae.h"
 
@@ -11,8 +12,10 @@ namespace learner::models {
 
 bool is_transformer(Backbone backbone) {
   return backbone == Backbone::ViTTiny || backbone == Backbone::ViTSmall || backbone == Backbone::ViTBase ||
-         is_videomae(backbone) || is_timesformer(backbone);
+         is_videomae(backbone) || is_timesformer(backbone) || is_swin(backbone);
 }
+
+bool is_swin(Backbone backbone) { return backbone == Backbone::SwinTiny; }
 
 bool is_videomae(Backbone backbone) {
   return backbone == Backbone::VideoMAETiny || backbone == Backbone::VideoMAESmall ||
@@ -92,6 +95,7 @@ Tensor ViTEncoder::forward(const Tensor& x) {
 std::shared_ptr<ClipEncoder> make_encoder(const EncoderOptions& options, Generator& gen) {
   if (is_videomae(options.backbone)) return std::make_shared<VideoMAEEncoder>(options, gen);
   if (is_timesformer(options.backbone)) return std::make_shared<TimeSformerEncoder>(options, gen);
+  if (is_swin(options.backbone)) return std::make_shared<SwinEncoder>(options, gen);
   if (is_transformer(options.backbone)) return std::make_shared<ViTEncoder>(options, gen);
   return std::make_shared<VideoEncoder>(options, gen);
 }

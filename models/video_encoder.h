@@ -1,8 +1,8 @@
 // The clip encoders: SPEC section 4 (TSM-ResNet18: temporal shift at the input of conv1 of
 // every BasicBlock, clip embedding = mean over T of the pooled 512-d features; the 2D-ResNet
 // baseline of the paper's Table 4: no shift, the T per-frame features concatenated, E = T * 512)
-// and section 4b (ViT per frame, clip embedding = mean over T of the frame features; VideoMAE
-// and TimeSformer on the whole clip).
+// and section 4b (ViT and Swin per frame, clip embedding = mean over T of the frame features;
+// VideoMAE and TimeSformer on the whole clip).
 // An encoder keeps its backbone's own tensor names (torchvision's resnet18 without fc,
 // timm's VisionTransformer without head), so reference weights load under "encoder.".
 #pragma once
@@ -25,13 +25,15 @@ enum class Backbone {
   VideoMAESmall,
   VideoMAEBase,
   TimeSformerTiny,
-  TimeSformerBase
+  TimeSformerBase,
+  SwinTiny
 };
 
 // True for the transformer backbones (section 4b).
 bool is_transformer(Backbone backbone);
 bool is_videomae(Backbone backbone);  // one clip at a time (VideoMAEEncoder, models/videomae.h)
 bool is_timesformer(Backbone backbone);  // one clip at a time (TimeSformerEncoder, models/timesformer.h)
+bool is_swin(Backbone backbone);  // per frame (SwinEncoder, models/swin.h)
 
 struct EncoderOptions {
   Backbone backbone = Backbone::TSM;

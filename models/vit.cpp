@@ -16,17 +16,12 @@
 
 namespace learner::models {
 
-namespace {
-
-// timm's init_weights_vit_timm for a Linear: trunc_normal_(std .02), zero bias.
-std::shared_ptr<nn::Linear> timm_linear(int in, int out, Generator& gen) {
-  auto layer = std::make_shared<nn::Linear>(in, out, true, gen);
+std::shared_ptr<nn::Linear> timm_linear(int in, int out, Generator& gen, bool bias) {
+  auto layer = std::make_shared<nn::Linear>(in, out, bias, gen);
   nn::trunc_normal_(layer->weight, 0.f, 0.02f, -2.f, 2.f, gen);
-  nn::constant_(layer->bias, 0.f);
+  if (bias) nn::constant_(layer->bias, 0.f);
   return layer;
 }
-
-}  // namespace
 
 Tensor apply_rows(nn::Linear& layer, const Tensor& x) {
   const int64_t B = x.size(0), N = x.size(1);

@@ -17,6 +17,9 @@ namespace learner::models {
 // y = layer(x) on the rows of a (B, N, D) token block: every token through the same Linear.
 Tensor apply_rows(nn::Linear& layer, const Tensor& x);
 
+// timm's init_weights_vit_timm for a Linear: trunc_normal_(std .02), zero bias.
+std::shared_ptr<nn::Linear> timm_linear(int in, int out, Generator& gen, bool bias = true);
+
 struct ViTConfig {
   int width = 192;       // D (embed_dim)
   int depth = 12;        // blocks

@@ -28,7 +28,7 @@ void add_cv_command(CLI::App& app) {
   cmd->add_option("--loss", o->loss, "mse, cl or wcl")->capture_default_str()->check(CLI::IsMember(train::loss_words()));
   cmd->add_option("--sim", o->sim, "cos or l2")->capture_default_str()->check(CLI::IsMember(train::similarity_words()));
   cmd->add_option("--backbone", o->backbone, "tsm, resnet2d, vit-tiny, vit-small, vit-base, videomae-tiny, videomae-small, "
-                  "videomae-base, timesformer-tiny or timesformer-base")
+                  "videomae-base, timesformer-tiny, timesformer-base or swin-tiny")
       ->capture_default_str()
       ->check(CLI::IsMember(train::backbone_words()));
   cmd->add_option("--frames", cv.pretrain.frames, "frames per clip, T")->capture_default_str()->check(CLI::PositiveNumber);

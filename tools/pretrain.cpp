@@ -46,7 +46,7 @@ void add_pretrain_command(CLI::App& app) {
              "tsm (TSM-ResNet18), resnet2d (paper Table 4 baseline), vit-tiny, vit-small, vit-base "
              "(timm's ViT per frame), videomae-tiny, videomae-small, videomae-base (VideoMAE, one clip, "
              "even --frames), timesformer-tiny or timesformer-base (TimeSformer, divided space-time "
-             "attention over the clip; docs/transformers.md)");
+             "attention over the clip), swin-tiny (timm's Swin-T per frame; docs/transformers.md)");
   cmd->add_option("--frames", o->frames, "frames per clip, T")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--batch", o->batch, "clips per batch, B")->capture_default_str()->check(CLI::Range(2, 1 << 20));
   cmd->add_option("--epochs", o->epochs, "epochs")->capture_default_str()->check(CLI::PositiveNumber);

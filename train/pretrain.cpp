@@ -115,7 +115,8 @@ const std::map<std::string, models::Backbone>& backbone_words() {
       {"videomae-small", models::Backbone::VideoMAESmall},
       {"videomae-base", models::Backbone::VideoMAEBase},
       {"timesformer-tiny", models::Backbone::TimeSformerTiny},
-      {"timesformer-base", models::Backbone::TimeSformerBase}};
+      {"timesformer-base", models::Backbone::TimeSformerBase},
+      {"swin-tiny", models::Backbone::SwinTiny}};
   return words;
 }
 const std::map<std::string, OptimizerKind>& optimizer_words() {

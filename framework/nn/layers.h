@@ -96,6 +96,7 @@ class Sequential : public Module {
   Sequential& add(std::shared_ptr<Module> module);
   Tensor forward(const Tensor& x) override;
   size_t size() const { return layers_.size(); }
+  Module& at(size_t i) { return *layers_.at(i); }
  private:
   std::vector<std::shared_ptr<Module>> layers_;
 };

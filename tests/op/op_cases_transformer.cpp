@@ -1,5 +1,5 @@
 // The op-case rows of the transformer ops (framework/ops/{attention, batched_matmul, gelu,
-// layer_norm, patch_embed, softmax, tokens}.h) and the strided batched GEMM kernel pair.
+// layer_norm, patch_embed, softmax, tokens, window}.h) and the strided batched GEMM kernel pair.
 // Shapes: small ones for the CPU gradient check; rows wider than a warp, more rows than a
 // block holds, ViT's 50 tokens and Swin's 49, odd everything.
 #include <cmath>
@@ -142,9 +142,31 @@ void token_rows(std::vector<OpCase>& rows) {
   }
 }
 
+// Swin's map moves (framework/ops/window.h): copies only, so CUDA must give the CPU's bits.
+void window_rows(std::vector<OpCase>& rows) {
+  rows.push_back({"roll", "(2, 28, 28, 5) by -3 along H then W: Swin stage 1",
+                  [] { return Inputs{rand({2, 28, 28, 5}, 3800)}; }, {0},
+                  [](const Inputs& x) { return Outputs{roll(roll(x[0], 1, -3), 2, -3)}; }, {bits()}, {bits()},
+                  Repeat::Bits, std::nullopt});
+  rows.push_back({"roll", "(2, 5, 4, 3) by 2 along H, 7 along W", [] { return Inputs{rand({2, 5, 4, 3}, 3801)}; }, {0},
+                  [](const Inputs& x) { return Outputs{roll(roll(x[0], 1, 2), 2, 7)}; }, {bits()}, {bits()},
+                  Repeat::Bits, kGradCheck});
+  rows.push_back({"pad_end", "(2, 20, 36, 3) to 21 x 42", [] { return Inputs{rand({2, 20, 36, 3}, 3810)}; }, {0},
+                  [](const Inputs& x) { return Outputs{pad_end(pad_end(x[0], 1, 1), 2, 6)}; }, {bits()}, {bits()},
+                  Repeat::Bits, std::nullopt});
+  rows.push_back({"window_partition", "(2, 21, 42, 5), 7 x 7 windows", [] { return Inputs{rand({2, 21, 42, 5}, 3820)}; },
+                  {0}, [](const Inputs& x) { return Outputs{window_partition(x[0], 7, 7)}; }, {bits()}, {bits()},
+                  Repeat::Bits, std::nullopt});
+  rows.push_back({"window_merge", "(2 * 18, 5 x 7, 3) into 2 maps of 15 x 42",
+                  [] { return Inputs{rand({36, 35, 3}, 3830)}; }, {0},
+                  [](const Inputs& x) { return Outputs{window_merge(x[0], 2, 15, 42, 5, 7)}; }, {bits()}, {bits()},
+                  Repeat::Bits, kGradCheck});
+}
+
 }  // namespace
 
 void transformer_op_rows(std::vector<OpCase>& rows) {
+  window_rows(rows);
   product_rows(rows);
   activation_rows(rows);
   layer_norm_rows(rows);

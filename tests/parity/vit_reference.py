@@ -51,11 +51,11 @@ class Pretrain(torch.nn.Module):
         torch.manual_seed(seed)
         self.encoder = vit
         self.frames = frames
-        d = vit.embed_dim
+        d = vit.num_features                                       # ViT: D; Swin: 8 x 96
         self.head = torch.nn.Sequential(torch.nn.Linear(d, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1))
 
     def forward(self, x):
-        feats = self.encoder(x)                                    # (B*T, D): norm(x)[:, 0]
+        feats = self.encoder(x)                                    # (B*T, D): the frame features
         u = feats.view(-1, self.frames, feats.shape[1]).mean(dim=1)
         return u, self.head(u).view(-1)
 
