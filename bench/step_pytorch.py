@@ -5,7 +5,8 @@ optimizer, timed the same way (median of --steps after --warmup untimed steps).
 Model: torchvision's resnet18 without fc, 1-channel conv1, the temporal shift of SPEC.md
 section 4 before conv1 of every BasicBlock (tsm) or none (resnet2d, per-frame features
 concatenated); or timm's VisionTransformer per frame, the frame features averaged (vit-tiny,
-vit-small, vit-base; timm 0.9.16 from .pydeps, scripts/python-deps.sh); or VideoMAE
+vit-small, vit-base; timm 0.9.16 from .pydeps, scripts/python-deps.sh), or its SwinTransformer
+(swin-tiny, with the padding patch merging of tests/parity/swin_reference.py); or VideoMAE
 (videomae-tiny/small/base: the compact transcription of MCG-NJU/VideoMAE's VisionTransformer in
 tests/parity/videomae_reference.py); or TimeSformer (timesformer-tiny/base: our transcription of
 facebookresearch/TimeSformer's divided space-time VisionTransformer in
@@ -77,14 +78,20 @@ def timm_module():
 
 
 class FrameTransformerModel(torch.nn.Module):
-    """timm's ViT per frame (SPEC 4b), the T frame features averaged, the same head."""
+    """timm's ViT or Swin per frame (SPEC 4b), the T frame features averaged, the same head."""
 
     def __init__(self, backbone, frames, channels, size):
         super().__init__()
         timm = timm_module()
-        name = {"vit-tiny": "vit_tiny_patch16_224", "vit-small": "vit_small_patch16_224",
-                "vit-base": "vit_base_patch16_224"}[backbone]
-        self.encoder = timm.create_model(name, pretrained=False, num_classes=0, img_size=size, in_chans=channels)
+        if backbone == "swin-tiny":
+            # timm 0.9.16's Swin with timm >= 1.0's padding patch merging, as the parity test runs it
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+            from swin_reference import create
+            self.encoder = create((size, size), channels)
+        else:
+            name = {"vit-tiny": "vit_tiny_patch16_224", "vit-small": "vit_small_patch16_224",
+                    "vit-base": "vit_base_patch16_224"}[backbone]
+            self.encoder = timm.create_model(name, pretrained=False, num_classes=0, img_size=size, in_chans=channels)
         self.frames = frames
         width = self.encoder.num_features
         self.head = torch.nn.Sequential(torch.nn.Linear(width, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1))
@@ -145,7 +152,7 @@ class TimeSformerPretrainModel(torch.nn.Module):
 def make_model(backbone, frames, channels, size):
     if backbone in ("tsm", "resnet2d"):
         return PretrainModel(backbone, frames, channels)
-    if backbone.startswith("vit-"):
+    if backbone.startswith("vit-") or backbone == "swin-tiny":
         return FrameTransformerModel(backbone, frames, channels, size)
     if backbone in VIDEOMAE_SIZES:
         return VideoMAEPretrainModel(backbone, frames, channels, size)
