@@ -10,7 +10,7 @@ using namespace learner;
 namespace {
 
 const test::TransformerReference kTimm{"vit_reference.py", "vit", "timm.safetensors", "timm_version.txt",
-                                       models::Backbone::ViTTiny, /*needs_timm=*/true, /*counts_parameters=*/false};
+                                       models::Backbone::ViTTiny, /*needs_timm=*/true, /*counts_parameters=*/true};
 const test::ParityCase kCases[] = {{"t8", 112, 112, 8}, {"odd", 80, 144, 3}};
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "models/checkpoint.h"
 #include "models/swin.h"
 #include "models/swin_import.h"
+#include "tests/models/model_test_util.h"
 #include "tests/util/test_util.h"
 
 using namespace learner;
@@ -42,13 +43,6 @@ models::SwinConfig toy_config() {
   c.embed_dim = 4, c.depths = {2, 2}, c.heads = {2, 2}, c.window = 2, c.patch = 2, c.in_channels = 2;
   c.image_height = 10, c.image_width = 12;
   return c;
-}
-
-void randomize(nn::Module& module, uint64_t seed) {
-  for (auto& [name, t] : module.named_parameters()) {
-    const bool norm_weight = name.find("norm") != std::string::npos && name.find("weight") != std::string::npos;
-    *t = norm_weight ? test::random_tensor(t->shape(), seed++, 0.5f, 1.5f) : test::random_tensor(t->shape(), seed++);
-  }
 }
 
 void check_window(const models::WindowShape& w, int64_t h, int64_t wd, int64_t sh, int64_t sw) {
@@ -157,11 +151,9 @@ TEST_CASE("swin_shift_mask and swin_relative_position_index match their definiti
 TEST_CASE("a small Swin's gradients match finite differences end to end") {
   Generator gen(4);
   models::SwinTransformer swin(toy_config(), gen);
-  randomize(swin, 300);
+  test::randomize_parameters(swin, 300);
   CHECK(swin.stage(1).block(1).window().shift_w == 1);
   CHECK(swin.stage(1).block(1).window().shift_h == 0);
-  std::map<std::string, Tensor*> params;
-  for (auto& [name, t] : swin.named_parameters()) params[name] = t;
   const std::vector<std::string> checked = {"patch_embed.proj.weight",
                                             "patch_embed.norm.bias",
                                             "layers.0.blocks.1.attn.relative_position_bias_table",
@@ -171,16 +163,8 @@ TEST_CASE("a small Swin's gradients match finite differences end to end") {
                                             "layers.1.blocks.1.attn.relative_position_bias_table",
                                             "layers.1.blocks.1.mlp.fc1.weight",
                                             "norm.bias"};
-  std::vector<Tensor> inputs = {test::random_tensor({2, 2, 10, 12}, 399).set_requires_grad(true)};
-  for (const std::string& name : checked) inputs.push_back(params.at(name)->detach().set_requires_grad(true));
-  test::GradCheck options;
-  options.eps = 3e-3f;
-  test::check_gradients(
-      [&](const std::vector<Tensor>& in) {
-        for (size_t i = 0; i < checked.size(); ++i) *params.at(checked[i]) = in[i + 1];
-        return swin.forward_map(in[0]);
-      },
-      inputs, options);
+  test::check_model_gradients(swin, checked, test::random_tensor({2, 2, 10, 12}, 399),
+                              [&](const Tensor& x) { return swin.forward_map(x); });
 }
 
 TEST_CASE("swin-tiny per frame: the clip embedding averages the frames; bad input named") {
@@ -232,7 +216,7 @@ TEST_CASE("Swin imports: timm's names at another size and RGB, Microsoft's layou
   // timm's state_dict of a 224 px RGB Swin (7 x 7 windows everywhere) with a classifier and a
   // saved buffer, into an 80 x 144 gray encoder: filters summed, stage 3 and 4 tables cropped.
   models::SwinTransformer rgb(models::swin_config("tiny", 3, 224, 224), gen);
-  randomize(rgb, 500);
+  test::randomize_parameters(rgb, 500);
   NamedTensors timm = nn::state_dict(rgb);
   timm.emplace_back("head.fc.weight", test::random_tensor({10, 768}, 90));
   timm.emplace_back("layers.0.blocks.1.attn_mask", Tensor::zeros({64, 49, 49}));

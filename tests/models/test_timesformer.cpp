@@ -13,6 +13,7 @@
 #include "models/heads.h"
 #include "models/timesformer.h"
 #include "models/timesformer_import.h"
+#include "tests/models/model_test_util.h"
 #include "tests/util/test_util.h"
 
 using namespace learner;
@@ -37,13 +38,6 @@ models::TimeSformerConfig toy_config() {
   c.width = 8, c.depth = 2, c.heads = 2, c.patch = 4, c.in_channels = 2, c.frames = 3;
   c.image_height = 8, c.image_width = 12;
   return c;
-}
-
-void randomize(nn::Module& module, uint64_t seed) {
-  for (auto& [name, t] : module.named_parameters()) {
-    const bool norm_weight = name.find("norm") != std::string::npos && name.find("weight") != std::string::npos;
-    *t = norm_weight ? test::random_tensor(t->shape(), seed++, 0.5f, 1.5f) : test::random_tensor(t->shape(), seed++);
-  }
 }
 
 }  // namespace
@@ -94,7 +88,7 @@ TEST_CASE("a one-frame TimeSformer without temporal_fc is the ViT of its spatial
   models::TimeSformerConfig c = toy_config();
   c.frames = 1;
   models::TimeSformer tsf(c, gen);
-  randomize(tsf, 100);
+  test::randomize_parameters(tsf, 100);
   for (auto& [name, t] : tsf.named_parameters())
     if (name.find("temporal_fc") != std::string::npos || name == "time_embed") *t = Tensor::zeros(t->shape());
   models::ViTConfig vc;
@@ -116,9 +110,7 @@ TEST_CASE("a one-frame TimeSformer without temporal_fc is the ViT of its spatial
 TEST_CASE("a small TimeSformer's gradients match finite differences end to end") {
   Generator gen(3);
   models::TimeSformer tsf(toy_config(), gen);
-  randomize(tsf, 200);
-  std::map<std::string, Tensor*> params;
-  for (auto& [name, t] : tsf.named_parameters()) params[name] = t;
+  test::randomize_parameters(tsf, 200);
   const std::vector<std::string> checked = {"cls_token",
                                             "pos_embed",
                                             "time_embed",
@@ -129,16 +121,8 @@ TEST_CASE("a small TimeSformer's gradients match finite differences end to end")
                                             "blocks.1.attn.qkv.bias",
                                             "blocks.1.mlp.fc2.weight",
                                             "norm.weight"};
-  std::vector<Tensor> inputs = {test::random_tensor({2 * 3, 2, 8, 12}, 299).set_requires_grad(true)};
-  for (const std::string& name : checked) inputs.push_back(params.at(name)->detach().set_requires_grad(true));
-  test::GradCheck options;
-  options.eps = 3e-3f;
-  test::check_gradients(
-      [&](const std::vector<Tensor>& in) {
-        for (size_t i = 0; i < checked.size(); ++i) *params.at(checked[i]) = in[i + 1];
-        return tsf.forward(in[0]);
-      },
-      inputs, options);
+  test::check_model_gradients(tsf, checked, test::random_tensor({2 * 3, 2, 8, 12}, 299),
+                              [&](const Tensor& x) { return tsf.forward(x); });
 }
 
 TEST_CASE("timesformer takes odd T and odd grids, and names input of another shape") {
@@ -186,7 +170,7 @@ TEST_CASE("TimeSformer imports: the model's and the wrapper's state_dicts, our c
   Generator gen(5), other(6);
   const models::EncoderOptions o = tsf_options(models::Backbone::TimeSformerTiny, 4);
   models::TimeSformerEncoder source(o, gen);
-  randomize(source, 400);
+  test::randomize_parameters(source, 400);
   const NamedTensors weights = nn::state_dict(source);
 
   // The VisionTransformer's own names with a Kinetics head.
@@ -271,7 +255,7 @@ TEST_CASE("TimeSformer imports: the model's and the wrapper's state_dicts, our c
 TEST_CASE("TimeSformer inflates a per-frame ViT file as the reference's load_pretrained does") {
   Generator gen(7), other(8);
   models::VisionTransformer vit(models::vit_config("tiny", 1, 112, 112), gen);
-  randomize(vit, 500);
+  test::randomize_parameters(vit, 500);
   std::map<std::string, Tensor> file_tensors;
   NamedTensors file = nn::state_dict(vit);
   for (const auto& [name, t] : file) file_tensors[name] = t;

@@ -14,6 +14,7 @@
 #include "models/checkpoint.h"
 #include "models/heads.h"
 #include "models/videomae.h"
+#include "tests/models/model_test_util.h"
 #include "tests/util/test_util.h"
 
 using namespace learner;
@@ -117,27 +118,13 @@ TEST_CASE("the sinusoid table is the reference's get_sinusoid_encoding_table") {
 TEST_CASE("a small VideoMAE's gradients match finite differences end to end") {
   Generator gen(2);
   models::VideoMAE mae(toy_config(), gen);
-  std::map<std::string, Tensor*> params;
-  uint64_t seed = 200;
-  for (auto& [name, t] : mae.named_parameters()) {
-    const bool norm_weight = name.find("norm") != std::string::npos && name.find("weight") != std::string::npos;
-    *t = norm_weight ? test::random_tensor(t->shape(), seed++, 0.5f, 1.5f) : test::random_tensor(t->shape(), seed++);
-    params[name] = t;
-  }
+  test::randomize_parameters(mae, 200);
   const std::vector<std::string> checked = {"patch_embed.proj.weight", "patch_embed.proj.bias",
                                             "blocks.0.attn.qkv.weight", "blocks.0.attn.q_bias",
                                             "blocks.1.attn.v_bias", "blocks.1.mlp.fc1.weight",
                                             "blocks.0.norm2.weight", "fc_norm.bias"};
-  std::vector<Tensor> inputs = {test::random_tensor({2 * 4, 2, 8, 12}, 299).set_requires_grad(true)};
-  for (const std::string& name : checked) inputs.push_back(params.at(name)->detach().set_requires_grad(true));
-  test::GradCheck options;
-  options.eps = 3e-3f;
-  test::check_gradients(
-      [&](const std::vector<Tensor>& in) {
-        for (size_t i = 0; i < checked.size(); ++i) *params.at(checked[i]) = in[i + 1];
-        return mae.forward(in[0]);
-      },
-      inputs, options);
+  test::check_model_gradients(mae, checked, test::random_tensor({2 * 4, 2, 8, 12}, 299),
+                              [&](const Tensor& x) { return mae.forward(x); });
 }
 
 TEST_CASE("videomae refuses odd T and frames of another size, naming what to change") {

@@ -14,6 +14,7 @@
 #include "models/checkpoint.h"
 #include "models/heads.h"
 #include "models/vit_import.h"
+#include "tests/models/model_test_util.h"
 #include "tests/util/test_util.h"
 
 using namespace learner;
@@ -74,27 +75,12 @@ TEST_CASE("vit-tiny/small/base have timm's tensor names and parameter counts") {
 TEST_CASE("a small ViT's gradients match finite differences end to end") {
   Generator gen(2);
   models::VisionTransformer vit(toy_config(), gen);
-  // Random (not zero or one) values everywhere, so every path carries signal.
-  std::map<std::string, Tensor*> params;
-  uint64_t seed = 100;
-  for (auto& [name, t] : vit.named_parameters()) {
-    const bool norm_weight = name.find("norm") != std::string::npos && name.find("weight") != std::string::npos;
-    *t = norm_weight ? test::random_tensor(t->shape(), seed++, 0.5f, 1.5f) : test::random_tensor(t->shape(), seed++);
-    params[name] = t;
-  }
+  test::randomize_parameters(vit, 100);  // every path carries signal
   const std::vector<std::string> checked = {"cls_token", "pos_embed", "patch_embed.proj.weight",
                                             "blocks.0.attn.qkv.weight", "blocks.1.attn.proj.bias",
                                             "blocks.1.mlp.fc1.weight", "blocks.0.norm2.weight", "norm.bias"};
-  std::vector<Tensor> inputs = {test::random_tensor({3, 2, 8, 12}, 99).set_requires_grad(true)};
-  for (const std::string& name : checked) inputs.push_back(params.at(name)->detach().set_requires_grad(true));
-  test::GradCheck options;
-  options.eps = 3e-3f;
-  test::check_gradients(
-      [&](const std::vector<Tensor>& in) {
-        for (size_t i = 0; i < checked.size(); ++i) *params.at(checked[i]) = in[i + 1];
-        return vit.forward(in[0]);
-      },
-      inputs, options);
+  test::check_model_gradients(vit, checked, test::random_tensor({3, 2, 8, 12}, 99),
+                              [&](const Tensor& x) { return vit.forward(x); });
 }
 
 TEST_CASE("ViT forward: frame features are the normed cls token; the clip embedding averages frames") {

@@ -23,7 +23,6 @@ expected.safetensors, as vit_reference.py writes them without grad.* (the float3
 which the check does not read), plus params (the encoder's count).
 """
 import argparse
-import copy
 import os
 import sys
 
@@ -34,9 +33,9 @@ import timm  # noqa: E402
 from timm.models import swin_transformer  # noqa: E402
 from timm.models._manipulate import adapt_input_conv  # noqa: E402
 
-from make_reference import relative_error  # noqa: E402
+from parity_io import write_expected, write_head_and_inputs  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
-from vit_reference import Pretrain, gradients, randomize  # noqa: E402
+from vit_reference import Pretrain, randomize  # noqa: E402
 
 
 def padded_patch_merging(self, x):
@@ -88,24 +87,8 @@ def make_case(out, name, size, frames, batch, saved_size, saved_chans, seed):
             loaded[pname] = crop_table(loaded[pname], *block.window_size)
     swin.load_state_dict(loaded, strict=True)
     model = Pretrain(swin, frames, seed + 1).eval()             # no dropout or drop-path: eval = train
-    write_safetensors(os.path.join(d, "head.safetensors"),
-                      {f"head.{k}": v for k, v in model.head.state_dict().items()})
-
-    g = torch.Generator().manual_seed(seed + 2)
-    x = torch.rand((batch * frames, 1) + tuple(size), generator=g) * 2 - 1
-    y = torch.rand(batch, generator=g)
-    write_safetensors(os.path.join(d, "inputs.safetensors"), {"x": x, "y": y})
-
-    expected = {f"loaded.{k}": v for k, v in swin.state_dict().items()}
-    expected["params"] = torch.tensor([float(sum(p.numel() for p in swin.parameters()))])
-    with torch.no_grad():
-        expected["eval.embedding"], _ = model(x)
-    grad32 = gradients(model, x, y)
-    grad64 = gradients(copy.deepcopy(model).double(), x.double(), y.double())
-    for pname, g32 in grad32.items():  # 28 M parameters: the float32 gradients are left out (unused)
-        expected[f"grad64.{pname}"] = grad64[pname]
-        expected[f"yardstick.{pname}"] = torch.tensor([relative_error(g32, grad64[pname])])
-    write_safetensors(os.path.join(d, "expected.safetensors"), expected)
+    x, y = write_head_and_inputs(d, model, batch, frames, size, seed + 2)
+    write_expected(d, swin, model, x, y, float32_gradients=False)
 
 
 def main():

@@ -32,14 +32,13 @@ loaded.<name>, grad.<name> (float32), grad64.<name> (float64, stored f32) and
 yardstick.<name>: the float32 reference's relative distance to float64.
 """
 import argparse
-import copy
 import os
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from make_reference import contrastive, relative_error
+from parity_io import write_expected, write_head_and_inputs
 from safetensors_io import write_safetensors
 
 
@@ -174,13 +173,6 @@ class Pretrain(nn.Module):
         return u, self.head(u).view(-1)
 
 
-def gradients(model, x, y):
-    model.zero_grad()
-    u, pred = model(x)
-    (((pred - y) ** 2).mean() + contrastive(u, y, "wcl", "cos")).backward()
-    return {name: p.grad.detach().double().clone() for name, p in model.named_parameters()}
-
-
 def make_case(out, name, size, frames, batch, saved, seed):
     """saved: (channels, size, frames, prefix) of the file the reference writes."""
     d = os.path.join(out, name)
@@ -204,25 +196,8 @@ def make_case(out, name, size, frames, batch, saved, seed):
         loaded["time_embed"] = resize_time_embed(loaded["time_embed"], frames)
     encoder.load_state_dict(loaded, strict=True)
     model = Pretrain(encoder, frames, seed + 1).eval()  # no dropout anywhere: eval = train
-    write_safetensors(os.path.join(d, "head.safetensors"),
-                      {f"head.{k}": v for k, v in model.head.state_dict().items()})
-
-    g = torch.Generator().manual_seed(seed + 2)
-    x = torch.rand((batch * frames, 1) + tuple(size), generator=g) * 2 - 1
-    y = torch.rand(batch, generator=g)
-    write_safetensors(os.path.join(d, "inputs.safetensors"), {"x": x, "y": y})
-
-    expected = {f"loaded.{k}": v for k, v in encoder.state_dict().items()}
-    with torch.no_grad():
-        expected["eval.embedding"], _ = model(x)
-    grad32 = gradients(model, x, y)
-    grad64 = gradients(copy.deepcopy(model).double(), x.double(), y.double())
-    for pname, g32 in grad32.items():
-        expected[f"grad.{pname}"] = g32
-        expected[f"grad64.{pname}"] = grad64[pname]
-        expected[f"yardstick.{pname}"] = torch.tensor([relative_error(g32, grad64[pname])])
-    expected["params"] = torch.tensor([float(sum(p.numel() for p in encoder.parameters()))])
-    write_safetensors(os.path.join(d, "expected.safetensors"), expected)
+    x, y = write_head_and_inputs(d, model, batch, frames, size, seed + 2)
+    write_expected(d, encoder, model, x, y)
 
 
 def main():

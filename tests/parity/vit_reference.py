@@ -19,7 +19,6 @@ weights after timm's import), grad.<name> (float32), grad64.<name> (float64, sto
 yardstick.<name>: the float32 reference's relative distance to float64.
 """
 import argparse
-import copy
 import os
 import sys
 
@@ -30,7 +29,7 @@ import timm  # noqa: E402
 from timm.models._manipulate import adapt_input_conv  # noqa: E402
 from timm.models.vision_transformer import checkpoint_filter_fn  # noqa: E402
 
-from make_reference import contrastive, relative_error  # noqa: E402
+from parity_io import write_expected, write_head_and_inputs  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 
 
@@ -60,13 +59,6 @@ class Pretrain(torch.nn.Module):
         return u, self.head(u).view(-1)
 
 
-def gradients(model, x, y):
-    model.zero_grad()
-    u, pred = model(x)
-    (((pred - y) ** 2).mean() + contrastive(u, y, "wcl", "cos")).backward()
-    return {name: p.grad.detach().double().clone() for name, p in model.named_parameters()}
-
-
 def make_case(out, name, size, frames, batch, saved_size, saved_chans, seed):
     os.makedirs(os.path.join(out, name), exist_ok=True)
     d = os.path.join(out, name)
@@ -83,24 +75,8 @@ def make_case(out, name, size, frames, batch, saved_size, saved_chans, seed):
         loaded["patch_embed.proj.weight"] = adapt_input_conv(1, loaded["patch_embed.proj.weight"])
     vit.load_state_dict(loaded, strict=True)
     model = Pretrain(vit, frames, seed + 1).eval()              # no dropout anywhere: eval = train
-    write_safetensors(os.path.join(d, "head.safetensors"),
-                      {f"head.{k}": v for k, v in model.head.state_dict().items()})
-
-    g = torch.Generator().manual_seed(seed + 2)
-    x = torch.rand((batch * frames, 1) + tuple(size), generator=g) * 2 - 1
-    y = torch.rand(batch, generator=g)
-    write_safetensors(os.path.join(d, "inputs.safetensors"), {"x": x, "y": y})
-
-    expected = {f"loaded.{k}": v for k, v in vit.state_dict().items()}
-    with torch.no_grad():
-        expected["eval.embedding"], _ = model(x)
-    grad32 = gradients(model, x, y)
-    grad64 = gradients(copy.deepcopy(model).double(), x.double(), y.double())
-    for pname, g32 in grad32.items():
-        expected[f"grad.{pname}"] = g32
-        expected[f"grad64.{pname}"] = grad64[pname]
-        expected[f"yardstick.{pname}"] = torch.tensor([relative_error(g32, grad64[pname])])
-    write_safetensors(os.path.join(d, "expected.safetensors"), expected)
+    x, y = write_head_and_inputs(d, model, batch, frames, size, seed + 2)
+    write_expected(d, vit, model, x, y)
 
 
 def main():
