@@ -9,7 +9,6 @@
 #include "framework/ops/attention.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/gelu.h"
-#include "framework/ops/patch_embed.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape.h"
 #include "framework/ops/tokens.h"
@@ -212,16 +211,14 @@ Tensor SwinStage::forward(const Tensor& x) { return blocks->forward(downsample ?
 
 SwinBlock& SwinStage::block(int i) { return dynamic_cast<SwinBlock&>(blocks->at(i)); }
 
-SwinPatchEmbed::SwinPatchEmbed(int in_channels, int width, int patch, float eps, Generator& gen) {
-  nn::Conv2dOptions options;
-  options.kernel = options.stride = patch;
-  proj = register_module("proj", std::make_shared<nn::Conv2d>(in_channels, width, options, gen));
+SwinPatchEmbed::SwinPatchEmbed(int in_channels, int width, int patch, float eps, Generator& gen)
+    : PatchEmbed(in_channels, width, patch, gen) {
   norm = register_module("norm", std::make_shared<nn::LayerNorm>(width, eps));
 }
 
 Tensor SwinPatchEmbed::forward(const Tensor& x) {
   const int64_t p = proj->weight.size(2);
-  const Tensor tokens = norm->forward(patch_embed(x, proj->weight, proj->bias));  // (N, L, D), row-major grid
+  const Tensor tokens = norm->forward(PatchEmbed::forward(x));  // (N, L, D), the grid row-major
   return reshape(tokens, {x.size(0), x.size(2) / p, x.size(3) / p, tokens.size(2)});
 }
 

@@ -125,12 +125,12 @@ class SwinStage : public nn::Module {
   SwinBlock& block(int i);
 };
 
-// timm's PatchEmbed with a norm: the Conv2d, then LayerNorm over the embedding.
-class SwinPatchEmbed : public nn::Module {
+// timm's PatchEmbed with a norm: ViT's patch embedding (proj, the Conv2d), then LayerNorm over
+// the embedding, the tokens as an NHWC map.
+class SwinPatchEmbed : public PatchEmbed {
  public:
   SwinPatchEmbed(int in_channels, int width, int patch, float eps, Generator& gen);
   Tensor forward(const Tensor& x) override;  // (N, C, H, W) -> (N, H/p, W/p, D)
-  std::shared_ptr<nn::Conv2d> proj;
   std::shared_ptr<nn::LayerNorm> norm;
 };
 
