@@ -16,20 +16,30 @@
 namespace learner::test {
 namespace {
 
+// Where things are: the compiled-in source and build folders, or on a machine the tree was
+// copied to (scripts/gpu-check), LEARNER_SOURCE_ROOT, LEARNER_PARITY_REFERENCE (a folder for
+// the data) and LEARNER_PARITY_PYTHON (the interpreter that has torch).
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+std::string python() { return env_or("LEARNER_PARITY_PYTHON", "/usr/bin/python3"); }
+
 std::string reference_dir(const TransformerReference& reference) {
-  const std::string source = LEARNER_SOURCE_DIR;
+  const std::string source = env_or("LEARNER_SOURCE_ROOT", LEARNER_SOURCE_DIR);
   if (reference.needs_timm) {
     const std::string deps = source + "/scripts/python-deps.sh";
     REQUIRE_MESSAGE(std::system(deps.c_str()) == 0, "failed: ", deps,
                     " (installs the pinned timm with pip --no-deps into .pydeps/)");
   }
-  const std::string dir = std::string(LEARNER_BUILD_DIR) + "/parity_" + reference.name;
+  const std::string dir = env_or("LEARNER_PARITY_REFERENCE", LEARNER_BUILD_DIR) + "/parity_" + reference.name;
   const std::string script = source + "/tests/parity/" + reference.script;
   struct stat out_stat {}, script_stat {};
   const bool fresh = ::stat((dir + "/" + reference.stamp).c_str(), &out_stat) == 0 &&
                      ::stat(script.c_str(), &script_stat) == 0 && out_stat.st_mtime >= script_stat.st_mtime;
   if (!fresh) {
-    const std::string cmd = "cd " + source + "/tests/parity && /usr/bin/python3 " + reference.script + " --out " + dir;
+    const std::string cmd = "cd " + source + "/tests/parity && " + python() + " " + reference.script + " --out " + dir;
     REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: ", cmd, " (needs python3-torch: run `make deps`)");
   }
   return dir;
@@ -53,7 +63,7 @@ const Tensor& find(const SafetensorsFile& f, const std::string& name) {
 
 }  // namespace
 
-bool torch_present() { return std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0; }
+bool torch_present() { return std::system((python() + " -c 'import torch' > /dev/null 2>&1").c_str()) == 0; }
 
 void check_transformer_parity(const TransformerReference& reference, const ParityCase& c, Device device) {
   const std::string case_name = c.name;

@@ -35,7 +35,8 @@ struct ParityCase {
   int height, width, frames;
 };
 
-// Whether /usr/bin/python3 imports torch (Debian's python3-torch, which `make deps` installs).
+// Whether the reference's interpreter imports torch: /usr/bin/python3 (Debian's python3-torch,
+// which `make deps` installs), or LEARNER_PARITY_PYTHON where that is set.
 bool torch_present();
 
 // Writes the reference's data once per build folder (again when the script is newer), then
