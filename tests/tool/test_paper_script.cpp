@@ -1,7 +1,8 @@
 // scripts/paper end to end at its --smoke size (12 patients at 32 px, 1 epoch): the rows it is
 // told to train finish, the results page holds them beside the paper's numbers with a verdict,
-// rows not trained are pending, a second invocation keeps finished runs, and a bad argument is
-// refused. The numbers mean nothing at this size; the plumbing is what is tested.
+// rows not trained are pending, each verdict is read against the paper's direction, a second
+// invocation keeps finished runs, and a bad argument is refused. The numbers mean nothing at
+// this size; the plumbing is what is tested.
 #include <string>
 
 #include "tests/util/data_test_util.h"
@@ -37,6 +38,13 @@ TEST_CASE("scripts/paper --smoke: the transformer rows of Table 4 train and reac
   CHECK(has(page, "Swin, MSE + wCL - TSM, MSE + wCL: "));
   CHECK(has(page, "VideoMAE, MSE + wCL - TSM, MSE + wCL: "));
   CHECK(has(page, "Swin, MSE + wCL - Swin, MSE: pending (no finished run of mse_swin-tiny_cos)"));
+  // The reading: each verdict against the paper's direction in macro F1.
+  CHECK(has(page, "## Reading"));
+  CHECK(has(page, "- Table 4, Swin, MSE + wCL - Swin, MSE: not run yet (the paper: higher, macro F1 0.38 against 0.16)"));
+  const bool read_swin = has(page, "- Table 4, Swin, MSE + wCL - TSM, MSE + wCL: no difference shown here") ||
+                         has(page, "- Table 4, Swin, MSE + wCL - TSM, MSE + wCL: agrees with the paper") ||
+                         has(page, "- Table 4, Swin, MSE + wCL - TSM, MSE + wCL: goes against the paper");
+  CHECK(read_swin);
 
   // Finished runs are kept: a report-only pass trains nothing and writes the same rows.
   auto again = run_command(paper(dir, "", "--smoke --report-only"));
