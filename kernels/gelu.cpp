@@ -2,6 +2,10 @@
 #include "kernels/gelu.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/error.h"
 
 #include "kernels/parallel.h"
 
@@ -24,6 +28,16 @@ void gelu_backward_cpu(float* dx, const float* dy, const float* x, int64_t n) {
     const float pdf = kInvSqrt2Pi * std::exp(-0.5f * x[i] * x[i]);
     dx[i] = dy[i] * (cdf + x[i] * pdf);
   }
+}
+
+bool gelu_cpu_fast() {
+  static const bool fast = [] {
+    const char* text = std::getenv("LEARNER_CPU_GELU");
+    if (text == nullptr || *text == '\0' || std::strcmp(text, "fast") == 0) return true;
+    if (std::strcmp(text, "reference") == 0) return false;
+    throw Error(str("LEARNER_CPU_GELU='", text, "' is not a CPU GELU: use fast or reference"));
+  }();
+  return fast;
 }
 
 }  // namespace learner

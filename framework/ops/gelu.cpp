@@ -16,7 +16,7 @@ Tensor gelu(const Tensor& x) {
     LEARNER_CUDA_CALL("gelu", gelu_forward_cuda(y.data<float>(), x.data<float>(), x.numel(),
                                                 stream_for(x.device())));
   } else {
-    gelu_forward_cpu(y.data<float>(), x.data<float>(), x.numel());
+    (gelu_cpu_fast() ? gelu_forward_fast_cpu : gelu_forward_cpu)(y.data<float>(), x.data<float>(), x.numel());
   }
   Tensor x_saved = needs_graph({x}) ? x.detach() : Tensor();
   return record(y, "gelu", {x}, [x_saved](const Tensor& g, const NeedsGrad&) {
@@ -27,7 +27,8 @@ Tensor gelu(const Tensor& x) {
                         gelu_backward_cuda(dx.data<float>(), g.data<float>(), x_saved.data<float>(),
                                            g.numel(), stream_for(g.device())));
     } else {
-      gelu_backward_cpu(dx.data<float>(), g.data<float>(), x_saved.data<float>(), g.numel());
+      (gelu_cpu_fast() ? gelu_backward_fast_cpu : gelu_backward_cpu)(dx.data<float>(), g.data<float>(),
+                                                                      x_saved.data<float>(), g.numel());
     }
     return std::vector<Tensor>{dx};
   });
