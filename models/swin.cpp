@@ -116,6 +116,7 @@ Tensor SwinWindowAttention::forward(const Tensor& x, const Tensor& mask) {
   const int64_t Bw = x.size(0), N = x.size(1), D = x.size(2), H = heads_, hd = D / H;
   LEARNER_CHECK(N == window_h_ * window_w_, "Swin attention: ", x.describe(), " are not windows of ", window_h_,
                 " x ", window_w_, " tokens");
+  // Made on the host; copied once to the table's device after the module moves there.
   if (index_.device() != relative_position_bias_table.device()) index_ = index_.to(relative_position_bias_table.device());
   // The bias of head h for query i and key j: table[index[i, j], h], as (heads, N, N).
   const Tensor bias = permute(reshape(index_select(relative_position_bias_table, 0, index_), {N, N, H}), {2, 0, 1});
