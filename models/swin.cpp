@@ -9,6 +9,7 @@
 #include "framework/ops/attention.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/gelu.h"
+#include "framework/ops/index_check.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape.h"
 #include "framework/ops/tokens.h"
@@ -17,15 +18,6 @@
 namespace learner::models {
 
 namespace {
-
-// y = layer(x) on every position of a map or token block: x (..., D) -> (..., out).
-Tensor apply_last(nn::Linear& layer, const Tensor& x) {
-  Shape out_shape = x.shape();
-  const int64_t D = out_shape.back();
-  const Tensor y = layer.forward(reshape(x, {x.numel() / D, D}));
-  out_shape.back() = y.size(1);
-  return reshape(y, out_shape);
-}
 
 // The entries of an (n) axis split by a window of w with shift s into timm's three regions
 // [0, n - w), [n - w, n - s), [n - s, n) (the slices (0, -w), (-w, -s), (-s, None)).
@@ -110,25 +102,25 @@ SwinWindowAttention::SwinWindowAttention(int width, int heads, int64_t window_h,
   proj = register_module("proj", timm_linear(width, width, gen));
   nn::trunc_normal_(relative_position_bias_table, 0.f, 0.02f, -2.f, 2.f, gen);
   index_ = swin_relative_position_index(window_h, window_w);
+  // Checked once here, on the host: forward() gathers with it unchecked (IndexCheck::Trusted),
+  // so that a CUDA step does not wait for the device in every block.
+  const BadIndex bad = find_bad_index(index_, relative_position_bias_table.size(0));
+  LEARNER_ASSERT(bad.position < 0, "Swin relative position index[", bad.position, "] = ", bad.value,
+                 " is outside the table of ", relative_position_bias_table.size(0), " rows");
 }
 
 Tensor SwinWindowAttention::forward(const Tensor& x, const Tensor& mask) {
-  const int64_t Bw = x.size(0), N = x.size(1), D = x.size(2), H = heads_, hd = D / H;
+  const int64_t N = x.size(1), H = heads_;
   LEARNER_CHECK(N == window_h_ * window_w_, "Swin attention: ", x.describe(), " are not windows of ", window_h_,
                 " x ", window_w_, " tokens");
   // Made on the host; copied once to the table's device after the module moves there.
   if (index_.device() != relative_position_bias_table.device()) index_ = index_.to(relative_position_bias_table.device());
   // The bias of head h for query i and key j: table[index[i, j], h], as (heads, N, N).
-  const Tensor bias = permute(reshape(index_select(relative_position_bias_table, 0, index_), {N, N, H}), {2, 0, 1});
+  const Tensor bias = permute(reshape(index_select(relative_position_bias_table, 0, index_, IndexCheck::Trusted), {N, N, H}), {2, 0, 1});
   // With a mask (nW, heads, N, N) the bias of group (b, w, h) is mask[w, h] + bias[h]: the
   // attention op repeats a (nW * heads)-group bias over the B maps.
   const Tensor full_bias = mask.defined() ? reshape(add_broadcast(mask, bias), {mask.size(0) * H, N, N}) : bias;
-  const Tensor parts = permute(reshape(apply_rows(*qkv, x), {Bw, N, 3, H, hd}), {2, 0, 3, 1, 4});
-  auto part = [&](int64_t i) { return reshape(slice(parts, 0, i, i + 1), {Bw * H, N, hd}); };
-  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-  const Tensor heads_out = attention(part(0), part(1), part(2), scale, full_bias);  // (Bw*H, N, hd)
-  const Tensor merged = reshape(permute(reshape(heads_out, {Bw, H, N, hd}), {0, 2, 1, 3}), {Bw, N, D});
-  return apply_rows(*proj, merged);
+  return apply_rows(*proj, self_attention(apply_rows(*qkv, x), H, full_bias));
 }
 
 SwinBlock::SwinBlock(int width, int heads, int64_t resolution_h, int64_t resolution_w, const SwinConfig& config,
@@ -194,7 +186,7 @@ Tensor PatchMerging::forward(const Tensor& x) {
   // (B, H/2, dy, W/2, dx, C) -> (B, H/2, W/2, dx, dy, C): the neighbour (dy, dx) lands at
   // 2 dx + dy, i.e. (0,0), (1,0), (0,1), (1,1).
   const Tensor grouped = permute(reshape(even, {B, H / 2, 2, W / 2, 2, C}), {0, 1, 3, 4, 2, 5});
-  return apply_last(*reduction, norm->forward(reshape(grouped, {B, H / 2, W / 2, 4 * C})));
+  return apply_rows(*reduction, norm->forward(reshape(grouped, {B, H / 2, W / 2, 4 * C})));
 }
 
 SwinStage::SwinStage(int in_width, int width, int64_t resolution_h, int64_t resolution_w, int depth, int heads,

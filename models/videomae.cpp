@@ -81,17 +81,11 @@ VideoMAEAttention::VideoMAEAttention(int width, int heads, Generator& gen) : hea
 }
 
 Tensor VideoMAEAttention::forward(const Tensor& x) {
-  const int64_t B = x.size(0), N = x.size(1), D = x.size(2), H = heads_, hd = D / H;
+  const int64_t B = x.size(0), N = x.size(1), D = x.size(2);
   // The reference's qkv bias: cat(q_bias, zeros, v_bias); k gets no bias and no gradient.
   const Tensor bias = concat({q_bias, Tensor::zeros({D}, DType::F32, x.device()), v_bias}, 0);
   const Tensor rows = linear(reshape(x, {B * N, D}), qkv->weight, bias);
-  // Rows are [q | k | v], each head's hd values contiguous: (B, N, 3, H, hd) -> (3, B, H, N, hd).
-  const Tensor parts = permute(reshape(rows, {B, N, 3, H, hd}), {2, 0, 3, 1, 4});
-  auto part = [&](int64_t i) { return reshape(slice(parts, 0, i, i + 1), {B * H, N, hd}); };
-  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-  const Tensor heads_out = attention(part(0), part(1), part(2), scale);  // (B*H, N, hd)
-  const Tensor merged = reshape(permute(reshape(heads_out, {B, H, N, hd}), {0, 2, 1, 3}), {B, N, D});
-  return apply_rows(*proj, merged);
+  return apply_rows(*proj, self_attention(reshape(rows, {B, N, 3 * D}), heads_));
 }
 
 VideoMAEBlock::VideoMAEBlock(const VideoMAEConfig& config, Generator& gen) {

@@ -24,9 +24,11 @@ std::shared_ptr<nn::Linear> timm_linear(int in, int out, Generator& gen, bool bi
 }
 
 Tensor apply_rows(nn::Linear& layer, const Tensor& x) {
-  const int64_t B = x.size(0), N = x.size(1);
-  const Tensor y = layer.forward(reshape(x, {B * N, x.size(2)}));
-  return reshape(y, {B, N, y.size(1)});
+  Shape out_shape = x.shape();
+  const int64_t D = out_shape.back();
+  const Tensor y = layer.forward(reshape(x, {x.numel() / D, D}));
+  out_shape.back() = y.size(1);
+  return reshape(y, out_shape);
 }
 
 ViTConfig vit_config(const char* size, int in_channels, int height, int width) {
@@ -54,15 +56,7 @@ ViTAttention::ViTAttention(int width, int heads, Generator& gen) : heads_(heads)
 }
 
 Tensor ViTAttention::forward(const Tensor& x) {
-  const int64_t B = x.size(0), N = x.size(1), D = x.size(2), H = heads_, hd = D / H;
-  // qkv rows are [q | k | v], each head's hd values contiguous: (B, N, 3, H, hd) ->
-  // (3, B, H, N, hd), then q, k, v are whole outer blocks (views).
-  const Tensor parts = permute(reshape(apply_rows(*qkv, x), {B, N, 3, H, hd}), {2, 0, 3, 1, 4});
-  auto part = [&](int64_t i) { return reshape(slice(parts, 0, i, i + 1), {B * H, N, hd}); };
-  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-  const Tensor heads_out = attention(part(0), part(1), part(2), scale);  // (B*H, N, hd)
-  const Tensor merged = reshape(permute(reshape(heads_out, {B, H, N, hd}), {0, 2, 1, 3}), {B, N, D});
-  return apply_rows(*proj, merged);
+  return apply_rows(*proj, self_attention(apply_rows(*qkv, x), heads_));
 }
 
 ViTMlp::ViTMlp(int width, int hidden, Generator& gen) {

@@ -14,7 +14,8 @@
 
 namespace learner::models {
 
-// y = layer(x) on the rows of a (B, N, D) token block: every token through the same Linear.
+// y = layer(x) on every token or map position: x (..., D) -> (..., out), each row of D
+// values through the same Linear.
 Tensor apply_rows(nn::Linear& layer, const Tensor& x);
 
 // timm's init_weights_vit_timm for a Linear: trunc_normal_(std .02), zero bias.

@@ -16,4 +16,13 @@ namespace learner {
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, float scale,
                  const Tensor& bias = Tensor());
 
+// Multi-head self-attention on the packed rows of timm's qkv Linear: qkv (B, N, 3 D) holds
+// [q | k | v] per token, head h's hd = D / heads values contiguous in each (timm's
+// reshape(B, N, 3, H, hd)), and scale = 1 / sqrt(hd). Returns the heads merged back to
+// (B, N, D), head h at columns h hd .. (h + 1) hd, ready for proj. The bias is as for
+// attention() with G = B heads, group b heads + h. Equal to splitting q, k, v with permute
+// and slice, calling attention() and merging, but one op: its backward writes dqkv once
+// instead of adding three zero-padded slice gradients.
+Tensor self_attention(const Tensor& qkv, int64_t heads, const Tensor& bias = Tensor());
+
 }  // namespace learner

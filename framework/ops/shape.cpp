@@ -237,7 +237,7 @@ Tensor slice(const Tensor& x, int dim, int64_t start, int64_t end) {
                 });
 }
 
-Tensor index_select(const Tensor& x, int dim, const Tensor& index) {
+Tensor index_select(const Tensor& x, int dim, const Tensor& index, IndexCheck check) {
   LEARNER_NVTX_RANGE("index_select");
   check_defined(x, "index_select", "x");
   check_defined(index, "index_select", "index");
@@ -247,7 +247,7 @@ Tensor index_select(const Tensor& x, int dim, const Tensor& index) {
   check_same_device(x, index, "index_select");
   const int d = normalize_dim(dim, x.dim(), "index_select");
   const int64_t rows = x.shape()[d], length = index.numel();
-  const BadIndex bad = find_bad_index(index, rows);
+  const BadIndex bad = check == IndexCheck::Verify ? find_bad_index(index, rows) : BadIndex{};
   LEARNER_CHECK(bad.position < 0, "index_select: index[", bad.position, "] = ", bad.value,
                 " is out of range for dimension ", d, " of size ", rows, " of ", x.describe());
   LEARNER_CHECK(!x.device().is_cuda() || (length < INT_MAX && rows < INT_MAX),

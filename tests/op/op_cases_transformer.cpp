@@ -112,6 +112,24 @@ void product_rows(std::vector<OpCase>& rows) {
                     [scale](const Inputs& x) { return Outputs{attention(x[0], x[1], x[2], scale, x[3])}; },
                     {close(1e-5, 1e-4)}, {kReduced}, Repeat::Bits, c.check ? kGradCheck : std::nullopt});
   }
+
+  struct SelfAttention {
+    const char* name;
+    int64_t B, N, H, hd, P;  // P = 0: no bias
+    bool check;
+  };
+  for (const SelfAttention& c : {SelfAttention{"B 3, 5 tokens, 2 heads of 4, bias P 2", 3, 5, 2, 4, 2, true},
+                                 SelfAttention{"B 2, ViT 50 tokens, 3 heads of 64, no bias", 2, 50, 3, 64, 0, false},
+                                 SelfAttention{"B 4, Swin window 49 tokens, 3 heads of 32, bias P 6", 4, 49, 3, 32, 6, false}}) {
+    rows.push_back({"self_attention", c.name,
+                    [c] {
+                      return Inputs{rand({c.B, c.N, 3 * c.H * c.hd}, 3520),
+                                    c.P > 0 ? rand({c.P, c.N, c.N}, 3521) : Tensor()};
+                    },
+                    c.P > 0 ? std::vector<int>{0, 1} : std::vector<int>{0},
+                    [c](const Inputs& x) { return Outputs{self_attention(x[0], c.H, x[1])}; },
+                    {close(1e-5, 1e-4)}, {kReduced}, Repeat::Bits, c.check ? kGradCheck : std::nullopt});
+  }
 }
 
 void token_rows(std::vector<OpCase>& rows) {

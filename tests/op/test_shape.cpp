@@ -141,6 +141,7 @@ TEST_CASE("index_select gathers rows like a naive loop") {
     for (int64_t r : picks) expect.insert(expect.end(), {v[(o * 4 + r) * 2], v[(o * 4 + r) * 2 + 1]});
   CHECK(y.to_vector() == expect);
   CHECK(index_select(x, 1, idx32).to_vector() == expect);
+  CHECK(index_select(x, 1, idx32, IndexCheck::Trusted).to_vector() == expect);
   CHECK(index_select(x, 0, Tensor::from_vector<int64_t>({2}, {1})).to_vector() ==
         std::vector<float>(v.begin() + 16, v.end()));
   Tensor labels = Tensor::from_vector<int64_t>({10, 20, 30}, {3});

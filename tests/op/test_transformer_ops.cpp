@@ -1,5 +1,5 @@
 // The transformer ops (layer_norm, gelu, softmax with bias, batched_matmul, attention,
-// prepend_token, add_broadcast, patch_embed): each against a float64 transcription of its
+// self_attention, prepend_token, add_broadcast, patch_embed): each against a float64 transcription of its
 // definition, its backward against finite differences, and errors. CUDA against the CPU:
 // their rows in the op-case table (tests/op/op_cases_transformer.cpp).
 #include <cmath>
@@ -160,6 +160,55 @@ TEST_CASE("attention matches softmax(q k^T * scale + bias) v and finite differen
                        doctest::Contains("P dividing the 6 groups"), Error);
   CHECK_THROWS_WITH_AS(attention(q, k, test::random_tensor({G, Nk + 1, hd}, 49), scale),
                        doctest::Contains("must be (G, Nq, hd)"), Error);
+}
+
+// self_attention written out with the public ops: split the packed rows into heads, attend,
+// merge the heads back.
+Tensor split_attend_merge(const Tensor& qkv, int64_t H, const Tensor& bias) {
+  const int64_t B = qkv.size(0), N = qkv.size(1), D = qkv.size(2) / 3, hd = D / H;
+  const Tensor parts = permute(reshape(qkv, {B, N, 3, H, hd}), {2, 0, 3, 1, 4});
+  auto part = [&](int64_t i) { return reshape(slice(parts, 0, i, i + 1), {B * H, N, hd}); };
+  const Tensor out = attention(part(0), part(1), part(2), 1.f / std::sqrt(static_cast<float>(hd)), bias);
+  return reshape(permute(reshape(out, {B, H, N, hd}), {0, 2, 1, 3}), {B, N, D});
+}
+
+TEST_CASE("self_attention on packed qkv rows equals split heads + attention + merge, and finite differences") {
+  const int64_t B = 3, N = 5, H = 2, hd = 4, D = H * hd;
+  for (const bool with_bias : {false, true}) {
+    CAPTURE(with_bias);
+    Tensor qkv = grad_input({B, N, 3 * D}, 60);
+    Tensor bias = with_bias ? grad_input({H, N, N}, 61) : Tensor();
+    const Tensor g = test::random_tensor({B, N, D}, 62);
+    // The gradients of one way of computing it, as (dqkv, dbias).
+    auto gradients = [&](const Tensor& out) {
+      out.backward(g);
+      std::vector<std::vector<float>> grads{qkv.grad().to_vector()};
+      if (with_bias) grads.push_back(bias.grad().to_vector());
+      qkv.zero_grad();
+      if (with_bias) bias.zero_grad();
+      return grads;
+    };
+    const Tensor fused = self_attention(qkv, H, bias);
+    const std::vector<std::vector<float>> fused_grads = gradients(fused);
+    const Tensor split = split_attend_merge(qkv, H, bias);
+    const std::vector<std::vector<float>> split_grads = gradients(split);
+    // The same GEMMs and softmax on the same values: equal to the bit, gradients too (the
+    // split's slice gradients only add zeros).
+    CHECK(fused.to_vector() == split.to_vector());
+    for (size_t i = 0; i < fused_grads.size(); ++i) {
+      CAPTURE(i);
+      CHECK(fused_grads[i] == split_grads[i]);
+    }
+  }
+  // B 2 x 2 heads = 4 groups, one bias for each.
+  test::check_gradients([](const std::vector<Tensor>& in) { return self_attention(in[0], 2, in[1]); },
+                        {grad_input({2, N, 3 * D}, 63), grad_input({2 * H, N, N}, 64)});
+  CHECK_THROWS_WITH_AS(self_attention(test::random_tensor({B, N, 3 * D + 1}, 65), H),
+                       doctest::Contains("must be (B, N, 3 D)"), Error);
+  CHECK_THROWS_WITH_AS(self_attention(test::random_tensor({B, N, 3 * D}, 66), 3),
+                       doctest::Contains("a multiple of the 3 heads"), Error);
+  CHECK_THROWS_WITH_AS(self_attention(test::random_tensor({B, N, 3 * D}, 67), H, test::random_tensor({4, N, N}, 68)),
+                       doctest::Contains("P dividing the 6 groups"), Error);
 }
 
 TEST_CASE("prepend_token and add_broadcast") {
