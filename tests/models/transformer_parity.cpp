@@ -115,7 +115,7 @@ void check_transformer_parity(const TransformerReference& reference, const Parit
     REQUIRE_MESSAGE(p->grad().defined(), name, " got no gradient");
     const double err = relative_error(p->grad(), find(expected, "grad64." + name));
     const double own_error = find(expected, "yardstick." + name).to_vector()[0];
-    CHECK_MESSAGE(err <= tolerance, "grad ", name, ": relative error to float64 ", err, " > ", tolerance,
+    CHECK_MESSAGE(err <= tolerance, "grad ", name, ": relative error to float64 ", err, ", tolerance ", tolerance,
                   " (reference float32 to float64: ", own_error, ")");
     if (err > worst) {
       worst = err;
