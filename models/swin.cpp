@@ -2,7 +2,6 @@
 // (NHWC, as timm's); linear layers see them as (B*H*W, D) rows.
 #include "models/swin.h"
 
-#include <cmath>
 #include <cstring>
 
 #include "framework/nn/init.h"

@@ -2,7 +2,6 @@
 // linear layers see them as (B*N, D) rows.
 #include "models/vit.h"
 
-#include <cmath>
 #include <cstring>
 
 #include "framework/nn/init.h"
